@@ -1,0 +1,209 @@
+//! Access tokens for the REST client: the current token set, silent refresh
+//! (one refresh at a time, however many requests saw a 401), and a sink that
+//! persists every new token set *before* it is used.
+
+use crate::error::{Error, Result};
+use crate::oauth::OAuthClient;
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Whose token this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Authorization-code grant: acts for a user, has a refresh token.
+    User,
+    /// Client-credentials grant: acts for the app, no refresh token.
+    App,
+}
+
+/// A set of tokens from one grant. `Debug` never shows the tokens.
+#[derive(Clone, Debug)]
+pub struct TokenSet {
+    pub kind: TokenKind,
+    pub access_token: Secret,
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires (from `expires_in`), if known.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Granted scopes (space-separated `scope` split up).
+    pub scopes: Vec<String>,
+}
+
+impl TokenSet {
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    fn expires_within(&self, margin: Duration) -> bool {
+        match self.expires_at {
+            Some(at) => at - chrono::Duration::from_std(margin).unwrap_or_default() <= Utc::now(),
+            None => false,
+        }
+    }
+}
+
+/// Persists token sets. Called with every new set before the new access
+/// token is used, so a crash never loses the newest refresh token.
+pub trait TokenSink: Send + Sync {
+    fn save(&self, tokens: &TokenSet) -> std::result::Result<(), String>;
+}
+
+/// A sink that keeps nothing (app tokens, tests).
+pub struct NoopSink;
+
+impl TokenSink for NoopSink {
+    fn save(&self, _tokens: &TokenSet) -> std::result::Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<F> TokenSink for F
+where
+    F: Fn(&TokenSet) -> std::result::Result<(), String> + Send + Sync,
+{
+    fn save(&self, tokens: &TokenSet) -> std::result::Result<(), String> {
+        self(tokens)
+    }
+}
+
+/// Holds the current tokens and renews them.
+pub struct TokenManager {
+    oauth: Option<OAuthClient>,
+    kind: TokenKind,
+    current: Mutex<Option<TokenSet>>,
+    /// Serialises renewals: the first request to see a 401 refreshes, the
+    /// others wait here and then reuse the new token.
+    renew_gate: tokio::sync::Mutex<()>,
+    sink: Arc<dyn TokenSink>,
+    renewals: AtomicU64,
+    /// Renew this long before `expires_at`.
+    pub early_renewal: Duration,
+}
+
+impl std::fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenManager")
+            .field("kind", &self.kind)
+            .field("renewals", &self.renewals.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenManager {
+    /// A user session from stored or freshly exchanged tokens.
+    pub fn user(oauth: OAuthClient, tokens: TokenSet, sink: Arc<dyn TokenSink>) -> Self {
+        Self::build(Some(oauth), TokenKind::User, Some(tokens), sink)
+    }
+
+    /// App tokens from the client-credentials grant, fetched on first use
+    /// and fetched again when they expire or are refused.
+    pub fn app(oauth: OAuthClient) -> Self {
+        Self::build(Some(oauth), TokenKind::App, None, Arc::new(NoopSink))
+    }
+
+    /// A fixed token that cannot be renewed (tests, tools).
+    pub fn fixed(tokens: TokenSet) -> Self {
+        let kind = tokens.kind;
+        Self::build(None, kind, Some(tokens), Arc::new(NoopSink))
+    }
+
+    fn build(
+        oauth: Option<OAuthClient>,
+        kind: TokenKind,
+        tokens: Option<TokenSet>,
+        sink: Arc<dyn TokenSink>,
+    ) -> Self {
+        TokenManager {
+            oauth,
+            kind,
+            current: Mutex::new(tokens),
+            renew_gate: tokio::sync::Mutex::new(()),
+            sink,
+            renewals: AtomicU64::new(0),
+            early_renewal: Duration::from_secs(60),
+        }
+    }
+
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// A copy of the current token set, if any.
+    pub fn snapshot(&self) -> Option<TokenSet> {
+        self.current.lock().unwrap().clone()
+    }
+
+    /// How many renewals (refresh or client-credentials grants) this manager made.
+    pub fn renewals(&self) -> u64 {
+        self.renewals.load(Ordering::Relaxed)
+    }
+
+    /// Forget the tokens (logout). Later requests fail with `NotAuthenticated`.
+    pub fn clear(&self) {
+        *self.current.lock().unwrap() = None;
+    }
+
+    /// The access token to use now, renewed first if it is about to expire.
+    pub async fn access_token(&self) -> Result<Secret> {
+        let current = self.snapshot();
+        match current {
+            Some(t) if !t.expires_within(self.early_renewal) => Ok(t.access_token),
+            Some(t) => self.renew(Some(&t.access_token)).await,
+            None if self.kind == TokenKind::App && self.oauth.is_some() => self.renew(None).await,
+            None => Err(Error::NotAuthenticated),
+        }
+    }
+
+    /// Called after Kick refused `rejected` with 401. If another task already
+    /// renewed it, returns that newer token without a second grant.
+    pub async fn renew_after_401(&self, rejected: &Secret) -> Result<Secret> {
+        self.renew(Some(rejected)).await
+    }
+
+    async fn renew(&self, stale: Option<&Secret>) -> Result<Secret> {
+        let _gate = self.renew_gate.lock().await;
+        // Someone else may have renewed while we waited for the gate.
+        if let Some(cur) = self.snapshot() {
+            let is_stale = stale.is_some_and(|s| s == &cur.access_token);
+            if !is_stale && !cur.expires_within(self.early_renewal) {
+                return Ok(cur.access_token);
+            }
+        }
+        let oauth = self.oauth.as_ref().ok_or_else(|| Error::ReloginRequired {
+            reason: "the access token expired and cannot be renewed".into(),
+        })?;
+        let fresh = match self.kind {
+            TokenKind::App => oauth.client_credentials().await?,
+            TokenKind::User => {
+                let refresh = self
+                    .snapshot()
+                    .and_then(|t| t.refresh_token)
+                    .ok_or(Error::NotAuthenticated)?;
+                match oauth.refresh(&refresh).await {
+                    Ok(t) => t,
+                    Err(Error::OAuth {
+                        status: Some(400 | 401),
+                        message,
+                        ..
+                    }) => {
+                        return Err(Error::ReloginRequired {
+                            reason: format!("Kick refused the refresh token ({message})"),
+                        })
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        self.renewals.fetch_add(1, Ordering::Relaxed);
+        // Persist the newest tokens before anyone uses them. A failing store
+        // must not end a working session: keep going in memory, report it.
+        if let Err(e) = self.sink.save(&fresh) {
+            tracing::warn!(error = %e, "could not persist renewed Kick tokens");
+        }
+        let access = fresh.access_token.clone();
+        *self.current.lock().unwrap() = Some(fresh);
+        Ok(access)
+    }
+}

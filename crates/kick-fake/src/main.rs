@@ -1,0 +1,98 @@
+//! `kick-fake`: runs the local fake Kick on 127.0.0.1 and prints one JSON line
+//! with its URLs and app credentials on stdout, then logs to stderr.
+
+use clap::Parser;
+use kick_fake::{FakeConfig, FaultSettings, WebhookKeyType};
+use std::io::Write;
+use std::time::Duration;
+
+#[derive(Parser, Debug)]
+#[command(name = "kick-fake", about = "A local fake of Kick's OAuth, REST API and webhooks")]
+struct Args {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Approve authorization requests at once instead of showing a consent page.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Client ID of the registered app (default: a new ULID).
+    #[arg(long)]
+    client_id: Option<String>,
+    /// Client secret of the registered app (default: random).
+    #[arg(long)]
+    client_secret: Option<String>,
+    /// Registered redirect URI (repeatable; exact match as on Kick).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// User access token lifetime in seconds (Kick: 7200).
+    #[arg(long, default_value_t = 7200)]
+    user_token_ttl: u64,
+    /// App access token lifetime in seconds (Kick: 5184000).
+    #[arg(long, default_value_t = 5_184_000)]
+    app_token_ttl: u64,
+    /// Refresh tokens work once (Kick's default is lenient reuse).
+    #[arg(long)]
+    strict_refresh: bool,
+    /// Webhook signing key type.
+    #[arg(long, value_parser = ["rsa", "ed25519"], default_value = "rsa")]
+    webhook_key: String,
+    /// Added latency for every API request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Fraction of API requests answered 429.
+    #[arg(long, default_value_t = 0.0)]
+    rate_429: f64,
+    /// Fraction of API requests answered 500.
+    #[arg(long, default_value_t = 0.0)]
+    rate_500: f64,
+    /// World tick in milliseconds (viewer counts move); 0 = frozen.
+    #[arg(long, default_value_t = 5000)]
+    tick_ms: u64,
+    /// Seed of the generated world.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let a = Args::parse();
+    let mut config = FakeConfig {
+        port: a.port,
+        auto_approve: a.auto_approve,
+        client_id: a.client_id,
+        client_secret: a.client_secret,
+        user_token_ttl: Duration::from_secs(a.user_token_ttl),
+        app_token_ttl: Duration::from_secs(a.app_token_ttl),
+        strict_refresh: a.strict_refresh,
+        webhook_key: if a.webhook_key == "ed25519" { WebhookKeyType::Ed25519 } else { WebhookKeyType::Rsa },
+        world_tick: (a.tick_ms > 0).then(|| Duration::from_millis(a.tick_ms)),
+        seed: a.seed,
+        ..FakeConfig::default()
+    };
+    if !a.redirect_uris.is_empty() {
+        config.redirect_uris = a.redirect_uris;
+    }
+    let fake = kick_fake::start(config).await?;
+    fake.set_faults(FaultSettings {
+        latency_ms: a.latency_ms,
+        rate_429: a.rate_429,
+        rate_500: a.rate_500,
+        ..Default::default()
+    });
+    {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &fake.info)?;
+        out.write_all(b"\n")?;
+        out.flush()?;
+    }
+    tracing::info!(addr = %fake.addr, "fake Kick ready");
+    tokio::signal::ctrl_c().await?;
+    fake.stop();
+    Ok(())
+}
