@@ -1,0 +1,197 @@
+//! Everything that crosses to the web UI, as plain serialisable types.
+//! TypeScript definitions are generated from these (ts-rs) into
+//! `ui/src/lib/bindings/`; `cargo test` fails when the committed files drift.
+//! Nothing here holds a token or the client secret; the stream key appears
+//! only in [`StreamKeyReveal`], the answer of the one reveal command.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Where the app talks to: the embedded fake Kick, or kick.com.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Mode {
+    Demo,
+    Kick,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SessionPhase {
+    /// No Kick app credentials stored yet (first run).
+    NeedsCredentials,
+    /// Credentials stored, not logged in.
+    LoggedOut,
+    /// Waiting for the browser callback.
+    LoggingIn,
+    LoggedIn,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct UserSummary {
+    #[ts(type = "number")]
+    pub user_id: u64,
+    pub name: String,
+    pub profile_picture: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct KeyringStatus {
+    pub available: bool,
+    /// Why not, and how to fix it, when unavailable.
+    pub message: Option<String>,
+}
+
+/// The app's state as the UI needs it on start and after every change
+/// (event `kickstand://status`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct AppStatus {
+    pub mode: Mode,
+    pub phase: SessionPhase,
+    pub user: Option<UserSummary>,
+    pub keyring: KeyringStatus,
+    /// The redirect URL to register in the Kick app settings.
+    pub redirect_uri: String,
+    /// The scopes Kickstand asks for.
+    pub scopes: Vec<String>,
+    /// The stored client id (not secret), to prefill the form.
+    pub client_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct CategoryView {
+    #[ts(type = "number")]
+    pub id: u64,
+    pub name: String,
+    pub thumbnail: String,
+}
+
+/// The streamer's own channel.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChannelView {
+    #[ts(type = "number")]
+    pub broadcaster_user_id: u64,
+    pub slug: String,
+    pub display_name: String,
+    pub avatar_url: String,
+    pub title: String,
+    pub category: Option<CategoryView>,
+    pub tags: Vec<String>,
+    pub language: String,
+    pub is_live: bool,
+    #[ts(type = "number")]
+    pub viewer_count: u64,
+    /// Unix milliseconds, when live.
+    #[ts(type = "number | null")]
+    pub started_at_ms: Option<i64>,
+}
+
+/// An edit of the channel; `None` = unchanged.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChannelUpdate {
+    #[ts(optional)]
+    pub title: Option<String>,
+    #[ts(optional, type = "number")]
+    pub category_id: Option<u64>,
+    #[ts(optional)]
+    pub tags: Option<Vec<String>>,
+}
+
+/// Kick's limits, so the UI can validate as the user types.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChannelLimits {
+    pub title_max_chars: u32,
+    pub tags_max: u32,
+    pub tag_max_chars: u32,
+}
+
+/// Live state of one channel (own or watched).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct LiveEntry {
+    pub slug: String,
+    pub display_name: String,
+    pub avatar_url: String,
+    pub is_live: bool,
+    #[ts(type = "number")]
+    pub viewer_count: u64,
+    #[ts(type = "number | null")]
+    pub started_at_ms: Option<i64>,
+    pub title: String,
+    pub category: Option<String>,
+}
+
+/// Pushed by the live poller (event `kickstand://live`) whenever something changed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct LiveSnapshot {
+    pub own: Option<LiveEntry>,
+    pub watchlist: Vec<WatchEntry>,
+    /// Current poll interval, milliseconds.
+    #[ts(type = "number")]
+    pub interval_ms: u64,
+    /// Why polling is slowed down or failing, in words, if it is.
+    pub problem: Option<String>,
+    /// Unix milliseconds of the last successful poll.
+    #[ts(type = "number | null")]
+    pub updated_at_ms: Option<i64>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct WatchEntry {
+    pub slug: String,
+    /// `None` until the slug was resolved at Kick.
+    pub live: Option<LiveEntry>,
+    /// Set when the slug could not be resolved (e.g. no such channel).
+    pub error: Option<String>,
+}
+
+/// The answer of `reveal_stream_key`, the only place the key crosses to the UI.
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct StreamKeyReveal {
+    pub ingest_url: String,
+    pub stream_key: String,
+    /// Unix milliseconds when the UI must hide it again.
+    #[ts(type = "number")]
+    pub hide_at_ms: i64,
+}
+
+impl std::fmt::Debug for StreamKeyReveal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamKeyReveal")
+            .field("ingest_url", &"<redacted>")
+            .field("stream_key", &"<redacted>")
+            .field("hide_at_ms", &self.hide_at_ms)
+            .finish()
+    }
+}
+
+/// A background problem or success the UI should show as a toast
+/// (event `kickstand://notice`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct Notice {
+    pub level: NoticeLevel,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NoticeLevel {
+    Info,
+    Success,
+    Warning,
+    Error,
+}

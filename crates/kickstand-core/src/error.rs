@@ -1,0 +1,145 @@
+//! The one error that crosses to the UI: a stable machine `code` and a
+//! message a streamer understands. Never carries a token or secret.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ErrorCode {
+    /// The input was rejected before sending (see `field`).
+    InvalidInput,
+    /// No client id/secret stored yet.
+    NeedsCredentials,
+    /// Not logged in.
+    NotLoggedIn,
+    /// The session ended (refresh token revoked/expired): log in again.
+    ReloginRequired,
+    /// Kick refused: the login lacks a permission (scope).
+    MissingPermission,
+    /// Kick did not find it (unknown channel, message, ...).
+    NotFound,
+    /// Kick is rate limiting; try again shortly.
+    RateLimited,
+    /// Kick had a server error or could not be reached.
+    KickUnavailable,
+    /// Kick answered something else we could not use.
+    KickError,
+    /// The OS keyring is not available (no Secret Service).
+    KeyringUnavailable,
+    /// The login in the browser failed or was denied.
+    LoginFailed,
+    /// The login was cancelled or timed out.
+    LoginCancelled,
+    /// Only possible in demo mode.
+    DemoOnly,
+    Internal,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS, thiserror::Error)]
+#[error("{message}")]
+#[ts(export)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The input field at fault, for `invalid_input`.
+    pub field: Option<String>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        AppError {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError {
+            code: ErrorCode::InvalidInput,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
+    }
+}
+
+impl From<kick_api::Error> for AppError {
+    fn from(e: kick_api::Error) -> Self {
+        use kick_api::Error as E;
+        match e {
+            E::Validation { field, reason } => AppError::invalid(field, format!("{}: {reason}", capitalise(field))),
+            E::NotAuthenticated => AppError::new(ErrorCode::NotLoggedIn, "You are not logged in to Kick."),
+            E::ReloginRequired { .. } | E::Unauthorized { .. } => AppError::new(
+                ErrorCode::ReloginRequired,
+                "Your Kick login has expired or was revoked. Please log in again.",
+            ),
+            E::RateLimited { .. } => AppError::new(
+                ErrorCode::RateLimited,
+                "Kick is limiting how fast we can ask. Kickstand will retry shortly.",
+            ),
+            E::Server { status, .. } => AppError::new(
+                ErrorCode::KickUnavailable,
+                format!("Kick is having trouble right now (server error {status}). Nothing was lost; try again in a moment."),
+            ),
+            E::Network { .. } => AppError::new(
+                ErrorCode::KickUnavailable,
+                "Kick could not be reached. Check your internet connection.",
+            ),
+            E::Api { status: 403, message, .. } => AppError::new(
+                ErrorCode::MissingPermission,
+                format!("Kick refused: your login lacks a permission for this ({message}). Log out and in again to grant it."),
+            ),
+            E::Api { status: 404, .. } => AppError::new(ErrorCode::NotFound, "Kick could not find that."),
+            E::Api { status, message, .. } => AppError::new(
+                ErrorCode::KickError,
+                format!("Kick rejected the request ({status}): {message}"),
+            ),
+            E::Decode { endpoint, path, .. } => AppError::new(
+                ErrorCode::KickError,
+                format!("Kick answered in an unexpected format ({endpoint}, field {path})."),
+            ),
+            E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
+            E::TokenStore(m) => AppError::new(ErrorCode::KeyringUnavailable, m),
+            E::Webhook(w) => AppError::new(ErrorCode::InvalidInput, w.to_string()),
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_code_message_field() {
+        let e = AppError::invalid("title", "Title is too long");
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"code": "invalid_input", "message": "Title is too long", "field": "title"})
+        );
+        let e: AppError = kick_api::Error::RateLimited {
+            endpoint: "GET /x",
+            status: 429,
+            attempts: 5,
+            retry_after: None,
+        }
+        .into();
+        assert_eq!(serde_json::to_value(&e).unwrap()["code"], "rate_limited");
+    }
+}

@@ -1,0 +1,402 @@
+//! The live poller: own channel plus a watchlist, pushed as snapshots only
+//! when something changed. Watchlist slugs are resolved to ids once, then
+//! polled in batched `users/livestreams` calls (100 ids per call). The
+//! interval adapts: fast while anyone is live, slow when all are idle, and
+//! backing off exponentially on 429 and errors.
+
+use crate::dto::{ChannelView, LiveEntry, LiveSnapshot, WatchEntry};
+use crate::events::{CoreEvent, EventSink};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Notify;
+
+#[derive(Clone, Debug)]
+pub struct PollConfig {
+    /// Interval while the own channel or a watched channel is live.
+    pub live_interval: Duration,
+    /// Interval while everyone is offline.
+    pub idle_interval: Duration,
+    /// Ceiling for backoff after 429 or errors.
+    pub max_backoff: Duration,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            live_interval: Duration::from_secs(15),
+            idle_interval: Duration::from_secs(60),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A resolved watchlist slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub user_id: u64,
+    pub slug: String,
+    pub display_name: String,
+    pub avatar_url: String,
+}
+
+/// How one poll went, for the interval decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Success; `any_live` = someone is live.
+    Ok { any_live: bool },
+    RateLimited,
+    Failed,
+}
+
+/// The next interval: base interval on success, doubling backoff on
+/// 429/errors (starting from the idle interval), capped.
+pub fn next_interval(prev: Duration, outcome: Outcome, cfg: &PollConfig) -> Duration {
+    match outcome {
+        Outcome::Ok { any_live: true } => cfg.live_interval,
+        Outcome::Ok { any_live: false } => cfg.idle_interval,
+        Outcome::RateLimited | Outcome::Failed => {
+            let base = prev.max(cfg.idle_interval);
+            (base * 2).min(cfg.max_backoff)
+        }
+    }
+}
+
+/// Where the poller gets its data (the Kick client in the app).
+pub trait LiveSource: Send + Sync + 'static {
+    fn own_channel(&self) -> impl Future<Output = Result<ChannelView, kick_api::Error>> + Send;
+    /// Resolves slugs; unknown slugs give `Err(message)` individually.
+    fn resolve_slugs(
+        &self,
+        slugs: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error>> + Send;
+    /// Live entries for those of `ids` that are live (batched inside).
+    fn live_by_ids(&self, ids: &[u64]) -> impl Future<Output = Result<HashMap<u64, LiveEntry>, kick_api::Error>> + Send;
+}
+
+/// A cheap handle to a running poller.
+#[derive(Clone)]
+pub struct PollerHandle {
+    watchlist: Arc<Mutex<Vec<String>>>,
+    wake: Arc<Notify>,
+    stop: Arc<Notify>,
+    last: Arc<Mutex<Option<LiveSnapshot>>>,
+}
+
+impl PollerHandle {
+    pub fn set_watchlist(&self, slugs: Vec<String>) {
+        *self.watchlist.lock().unwrap() = slugs;
+        self.wake.notify_one();
+    }
+
+    /// Poll now (after an edit, or when the streamer goes live).
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn last(&self) -> Option<LiveSnapshot> {
+        self.last.lock().unwrap().clone()
+    }
+
+    pub fn stop(&self) {
+        self.stop.notify_one();
+    }
+}
+
+pub fn spawn<S: LiveSource>(source: S, cfg: PollConfig, watchlist: Vec<String>, sink: EventSink) -> PollerHandle {
+    let handle = PollerHandle {
+        watchlist: Arc::new(Mutex::new(watchlist)),
+        wake: Arc::new(Notify::new()),
+        stop: Arc::new(Notify::new()),
+        last: Arc::new(Mutex::new(None)),
+    };
+    let h = handle.clone();
+    tokio::spawn(async move {
+        let mut state = PollState::default();
+        let mut interval = cfg.idle_interval;
+        loop {
+            let slugs = h.watchlist.lock().unwrap().clone();
+            let (snapshot, outcome, channel) = poll_once(&source, &mut state, &slugs, interval, &cfg).await;
+            interval = next_interval(interval, outcome, &cfg);
+            let snapshot = LiveSnapshot {
+                interval_ms: interval.as_millis() as u64,
+                ..snapshot
+            };
+            let prev = h.last.lock().unwrap().clone();
+            if let Some(ch) = channel {
+                if state.last_channel.as_ref() != Some(&ch) {
+                    state.last_channel = Some(ch.clone());
+                    sink(CoreEvent::Channel(ch));
+                }
+            }
+            if let Some(prev) = &prev {
+                for w in went_live(prev, &snapshot) {
+                    sink(CoreEvent::WentLive(w));
+                }
+            }
+            if !same_ignoring_time(prev.as_ref(), &snapshot) {
+                *h.last.lock().unwrap() = Some(snapshot.clone());
+                sink(CoreEvent::Live(snapshot));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = h.wake.notified() => {}
+                _ = h.stop.notified() => break,
+            }
+        }
+    });
+    handle
+}
+
+#[derive(Default)]
+struct PollState {
+    /// Lower-cased slug → resolution.
+    resolved: HashMap<String, Result<Resolved, String>>,
+    last_channel: Option<ChannelView>,
+    last_ok_ms: Option<i64>,
+}
+
+async fn poll_once<S: LiveSource>(
+    source: &S,
+    state: &mut PollState,
+    slugs: &[String],
+    interval: Duration,
+    _cfg: &PollConfig,
+) -> (LiveSnapshot, Outcome, Option<ChannelView>) {
+    let mut problem: Option<(Outcome, String)> = None;
+    let mut note = |e: &kick_api::Error| {
+        let outcome = match e {
+            kick_api::Error::RateLimited { .. } => Outcome::RateLimited,
+            _ => Outcome::Failed,
+        };
+        let msg = crate::error::AppError::from(clone_err(e)).message;
+        if problem.is_none() || outcome == Outcome::RateLimited {
+            problem = Some((outcome, msg));
+        }
+    };
+
+    let channel = match source.own_channel().await {
+        Ok(c) => Some(c),
+        Err(e) => {
+            note(&e);
+            None
+        }
+    };
+
+    let unresolved: Vec<String> = slugs
+        .iter()
+        .filter(|s| !state.resolved.contains_key(&s.to_lowercase()))
+        .cloned()
+        .collect();
+    if !unresolved.is_empty() {
+        match source.resolve_slugs(&unresolved).await {
+            Ok(list) => {
+                for (slug, r) in list {
+                    state.resolved.insert(slug.to_lowercase(), r);
+                }
+            }
+            Err(e) => note(&e),
+        }
+    }
+    let ids: Vec<u64> = slugs
+        .iter()
+        .filter_map(|s| match state.resolved.get(&s.to_lowercase()) {
+            Some(Ok(r)) => Some(r.user_id),
+            _ => None,
+        })
+        .collect();
+    let live = if ids.is_empty() {
+        Some(HashMap::new())
+    } else {
+        match source.live_by_ids(&ids).await {
+            Ok(m) => Some(m),
+            Err(e) => {
+                note(&e);
+                None
+            }
+        }
+    };
+
+    let watchlist = slugs
+        .iter()
+        .map(|slug| match state.resolved.get(&slug.to_lowercase()) {
+            Some(Ok(r)) => WatchEntry {
+                slug: r.slug.clone(),
+                live: Some(match live.as_ref().and_then(|m| m.get(&r.user_id)) {
+                    Some(e) => e.clone(),
+                    None => LiveEntry {
+                        slug: r.slug.clone(),
+                        display_name: r.display_name.clone(),
+                        avatar_url: r.avatar_url.clone(),
+                        is_live: false,
+                        viewer_count: 0,
+                        started_at_ms: None,
+                        title: String::new(),
+                        category: None,
+                    },
+                }),
+                error: None,
+            },
+            Some(Err(msg)) => WatchEntry {
+                slug: slug.clone(),
+                live: None,
+                error: Some(msg.clone()),
+            },
+            None => WatchEntry {
+                slug: slug.clone(),
+                live: None,
+                error: None,
+            },
+        })
+        .collect::<Vec<_>>();
+
+    let own = channel.as_ref().map(|c| LiveEntry {
+        slug: c.slug.clone(),
+        display_name: c.display_name.clone(),
+        avatar_url: c.avatar_url.clone(),
+        is_live: c.is_live,
+        viewer_count: c.viewer_count,
+        started_at_ms: c.started_at_ms,
+        title: c.title.clone(),
+        category: c.category.as_ref().map(|c| c.name.clone()),
+    });
+    let outcome = match &problem {
+        Some((o, _)) => *o,
+        None => Outcome::Ok {
+            any_live: own.as_ref().is_some_and(|o| o.is_live)
+                || watchlist.iter().any(|w| w.live.as_ref().is_some_and(|l| l.is_live)),
+        },
+    };
+    if problem.is_none() {
+        state.last_ok_ms = Some(chrono::Utc::now().timestamp_millis());
+    }
+    let snapshot = LiveSnapshot {
+        own,
+        watchlist,
+        interval_ms: interval.as_millis() as u64,
+        problem: problem.map(|(_, m)| m),
+        updated_at_ms: state.last_ok_ms,
+    };
+    (snapshot, outcome, channel)
+}
+
+/// kick_api::Error is not Clone; rebuild the parts the message needs.
+fn clone_err(e: &kick_api::Error) -> kick_api::Error {
+    use kick_api::Error as E;
+    match e {
+        E::RateLimited { endpoint, status, attempts, retry_after } => E::RateLimited {
+            endpoint,
+            status: *status,
+            attempts: *attempts,
+            retry_after: *retry_after,
+        },
+        E::Server { endpoint, status, attempts, message } => E::Server {
+            endpoint,
+            status: *status,
+            attempts: *attempts,
+            message: message.clone(),
+        },
+        E::Api { endpoint, status, message } => E::Api {
+            endpoint,
+            status: *status,
+            message: message.clone(),
+        },
+        E::Network { endpoint, message } => E::Network {
+            endpoint,
+            message: message.clone(),
+        },
+        E::ReloginRequired { reason } => E::ReloginRequired { reason: reason.clone() },
+        E::NotAuthenticated => E::NotAuthenticated,
+        other => E::Api {
+            endpoint: "poll",
+            status: 0,
+            message: other.to_string(),
+        },
+    }
+}
+
+/// Watched channels that were offline in `prev` and are live in `next`.
+pub fn went_live(prev: &LiveSnapshot, next: &LiveSnapshot) -> Vec<LiveEntry> {
+    let was_live: HashMap<&str, bool> = prev
+        .watchlist
+        .iter()
+        .filter_map(|w| w.live.as_ref().map(|l| (w.slug.as_str(), l.is_live)))
+        .collect();
+    next.watchlist
+        .iter()
+        .filter_map(|w| w.live.as_ref())
+        .filter(|l| l.is_live && was_live.get(l.slug.as_str()) == Some(&false))
+        .cloned()
+        .collect()
+}
+
+fn same_ignoring_time(prev: Option<&LiveSnapshot>, next: &LiveSnapshot) -> bool {
+    match prev {
+        None => false,
+        Some(p) => p.own == next.own && p.watchlist == next.watchlist && p.problem == next.problem && p.interval_ms == next.interval_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> PollConfig {
+        PollConfig {
+            live_interval: Duration::from_secs(10),
+            idle_interval: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+
+    #[test]
+    fn interval_adapts_to_live_idle_and_backoff() {
+        let c = cfg();
+        assert_eq!(next_interval(Duration::from_secs(30), Outcome::Ok { any_live: true }, &c), c.live_interval);
+        assert_eq!(next_interval(Duration::from_secs(10), Outcome::Ok { any_live: false }, &c), c.idle_interval);
+        let mut d = c.live_interval;
+        let mut seen = vec![];
+        for _ in 0..6 {
+            d = next_interval(d, Outcome::RateLimited, &c);
+            seen.push(d.as_secs());
+        }
+        assert_eq!(seen, vec![60, 120, 240, 300, 300, 300]);
+        assert_eq!(next_interval(d, Outcome::Ok { any_live: false }, &c), c.idle_interval);
+    }
+
+    fn entry(slug: &str, live: bool) -> WatchEntry {
+        WatchEntry {
+            slug: slug.into(),
+            live: Some(LiveEntry {
+                slug: slug.into(),
+                display_name: slug.into(),
+                avatar_url: String::new(),
+                is_live: live,
+                viewer_count: 0,
+                started_at_ms: None,
+                title: String::new(),
+                category: None,
+            }),
+            error: None,
+        }
+    }
+
+    fn snap(w: Vec<WatchEntry>) -> LiveSnapshot {
+        LiveSnapshot {
+            own: None,
+            watchlist: w,
+            interval_ms: 0,
+            problem: None,
+            updated_at_ms: None,
+        }
+    }
+
+    #[test]
+    fn went_live_only_on_transition() {
+        let a = snap(vec![entry("a", false), entry("b", true)]);
+        let b = snap(vec![entry("a", true), entry("b", true), entry("c", true)]);
+        let w = went_live(&a, &b);
+        assert_eq!(w.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), vec!["a"]);
+    }
+}

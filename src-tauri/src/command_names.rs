@@ -1,0 +1,21 @@
+/// Every command the shell exposes to the web UI.
+pub const COMMANDS: &[&str] = &[
+    "app_status",
+    "save_credentials",
+    "forget_credentials",
+    "use_demo",
+    "login",
+    "cancel_login",
+    "logout",
+    "channel",
+    "channel_limits",
+    "update_channel",
+    "search_categories",
+    "live_snapshot",
+    "watchlist_add",
+    "watchlist_remove",
+    "reveal_stream_key",
+    "hide_stream_key",
+    "copy_stream_key",
+    "demo_set_live",
+];

@@ -1,0 +1,71 @@
+//! The Tauri shell: wires kickstand-core to the window. Commands call the
+//! core; core events become Tauri events. No business logic lives here.
+
+mod commands;
+mod events;
+
+use kickstand_core::core::{Core, CoreOptions, ModeChoice};
+use kickstand_core::secrets::KeyringStore;
+use kickstand_core::settings::SettingsFile;
+use std::sync::Arc;
+use tauri::{Manager, Runtime};
+
+pub use commands::COMMAND_NAMES;
+
+/// How the app was asked to start (environment, for tests and power users).
+pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
+    let mut opts = CoreOptions::new(Arc::new(KeyringStore::default()), SettingsFile::new(config_dir.join("settings.json")));
+    opts.mode = match std::env::var("KICKSTAND_MODE").as_deref() {
+        Ok("demo") => ModeChoice::Demo,
+        Ok("kick") => ModeChoice::Kick,
+        _ => ModeChoice::Auto,
+    };
+    if let (Ok(o), Ok(a)) = (std::env::var("KICKSTAND_OAUTH_BASE"), std::env::var("KICKSTAND_API_BASE")) {
+        opts.kick = kickstand_core::kick_api::KickConfig::new(o, a);
+    }
+    // In demo mode the fake's consent page auto-approves; with no browser
+    // (CI, Xvfb) the app follows the redirect itself.
+    if std::env::var("KICKSTAND_DEMO_BROWSER").as_deref() == Ok("0") {
+        opts.demo_uses_browser = false;
+    }
+    opts
+}
+
+/// Builds the app on any runtime (the real one, or the `tauri::test` mock).
+pub fn builder<R: Runtime>() -> tauri::Builder<R> {
+    tauri::Builder::<R>::default()
+        .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .invoke_handler(commands::handler())
+}
+
+/// Starts the core for this app and keeps it in managed state.
+pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) -> Result<(), Box<dyn std::error::Error>> {
+    let sink = events::sink(app.clone());
+    let core = tauri::async_runtime::block_on(Core::start(opts, sink)).map_err(|e| e.message)?;
+    app.manage(core);
+    Ok(())
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kickstand=info".into()),
+        )
+        .init();
+    builder::<tauri::Wry>()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|app| {
+            let dir = app.path().app_config_dir()?;
+            setup_core(app.handle(), options_from_env(dir))
+        })
+        .run(tauri::generate_context!())
+        .expect("error while running Kickstand");
+}
