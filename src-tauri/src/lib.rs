@@ -31,10 +31,10 @@ pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
     opts
 }
 
-/// Builds the app on any runtime (the real one, or the `tauri::test` mock).
-pub fn builder<R: Runtime>() -> tauri::Builder<R> {
-    tauri::Builder::<R>::default()
-        .plugin(tauri_plugin_opener::init())
+/// Adds Kickstand's plugins and commands to a builder on any runtime (the
+/// real one, or `tauri::test::mock_builder()`).
+pub fn builder<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
+    base.plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .invoke_handler(commands::handler())
@@ -54,7 +54,7 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kickstand=info".into()),
         )
         .init();
-    builder::<tauri::Wry>()
+    builder(tauri::Builder::<tauri::Wry>::new())
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(w) = app.get_webview_window("main") {
                 let _ = w.unminimize();
@@ -69,3 +69,6 @@ pub fn run() {
         .run(tauri::generate_context!())
         .expect("error while running Kickstand");
 }
+
+#[cfg(test)]
+mod tests;
