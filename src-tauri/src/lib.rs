@@ -28,6 +28,7 @@ pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
     if std::env::var("KICKSTAND_DEMO_BROWSER").as_deref() == Ok("0") {
         opts.demo_uses_browser = false;
     }
+    opts.demo_info_file = std::env::var_os("KICKSTAND_DEMO_INFO_FILE").map(Into::into);
     opts
 }
 

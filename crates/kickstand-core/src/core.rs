@@ -53,6 +53,9 @@ pub struct CoreOptions {
     pub demo_uses_browser: bool,
     /// Port of the loopback listener in demo mode (0 = any free port).
     pub demo_loopback_port: u16,
+    /// Where to write the demo fake's addresses (for end-to-end tests that
+    /// check the fake's state). No secret is written.
+    pub demo_info_file: Option<std::path::PathBuf>,
 }
 
 impl CoreOptions {
@@ -72,6 +75,7 @@ impl CoreOptions {
             login_timeout: Duration::from_secs(300),
             demo_uses_browser: true,
             demo_loopback_port: 0,
+            demo_info_file: None,
         }
     }
 }
@@ -206,6 +210,17 @@ impl Core {
                 .await
                 .map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
                 let kick = KickConfig::new(fake.oauth_base(), fake.api_base());
+                if let Some(path) = &self.inner.opts.demo_info_file {
+                    let info = serde_json::json!({
+                        "oauth_base": fake.info.oauth_base,
+                        "api_base": fake.info.api_base,
+                        "broadcaster_user_id": fake.info.broadcaster_user_id,
+                        "slug": fake.info.slug,
+                    });
+                    if let Err(e) = std::fs::write(path, info.to_string()) {
+                        tracing::warn!(error = %e, "could not write the demo info file");
+                    }
+                }
                 let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
                 let oauth = OAuthClient::new(&kick, fake.info.client_id.clone(), Secret::new(fake.info.client_secret.clone()), None);
                 let mut s = self.inner.session.lock().unwrap();

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real Kickstand window: Xvfb + a D-Bus session with
+# an unlocked gnome-keyring + tauri-driver/WebKitWebDriver + webdriverio,
+# against the app's embedded fake Kick (demo mode).
+# Expects the app built with the embedded UI: target/debug/kickstand.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd .. && pwd)
+APP="$ROOT/target/debug/kickstand"
+[ -x "$APP" ] || { echo "e2e: build the app first (cargo build --features custom-protocol)" >&2; exit 1; }
+command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
+[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+
+WORK=$(mktemp -d)
+export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"
+mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
+export KICKSTAND_MODE=demo KICKSTAND_DEMO_BROWSER=0 KICKSTAND_DEMO_INFO_FILE="$WORK/demo.json"
+export KICKSTAND_APP="$APP" E2E_SHOTS="${E2E_SHOTS:-}"
+export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
+
+cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+Xvfb :97 -screen 0 1280x800x24 >/dev/null 2>&1 &
+export DISPLAY=:97
+sleep 1
+dbus-run-session -- bash -c '
+  echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
+  tauri-driver --port 4444 >"$0/tauri-driver.log" 2>&1 &
+  for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.2; done
+  npm test
+' "$WORK"
