@@ -1,0 +1,428 @@
+//! The desktop login's one-shot loopback callback listener (RFC 8252 §7.3).
+//!
+//! Binds `127.0.0.1` (and `[::1]` when it can, because browsers may resolve
+//! `localhost` to either) at a fixed, configurable port; the redirect URI
+//! registered at Kick is `http://localhost:<port><path>` because Kick's front
+//! end rewrites `127.0.0.1` (API.md §2.1). It answers exactly one `GET` on the
+//! redirect path: checks `state` in constant time, shows the browser a small
+//! page, hands back the code (or an error for a state mismatch, an `error=`
+//! answer, a missing code or a timeout) and closes. Other paths (a browser's
+//! `/favicon.ico`) get a 404 and do not end the wait.
+//!
+//! [`login_with_browser`] runs the whole desktop flow: bind, build the
+//! authorize URL, let the caller open it, wait, exchange the code.
+
+use crate::auth::TokenSet;
+use crate::error::{Error, Result};
+use crate::oauth::OAuthClient;
+use crate::secret::Secret;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
+use subtle::ConstantTimeEq;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+/// Kickstand's default loopback port (matches the fake's default redirect URI).
+pub const DEFAULT_PORT: u16 = 53682;
+/// Kickstand's default redirect path.
+pub const DEFAULT_PATH: &str = "/callback";
+
+/// Longest request head we read from the browser.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long one connection may take to send its request head. Browsers open
+/// speculative connections that send nothing; those must not block the wait.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `http://localhost:<port><path>`: the redirect URI to register at Kick.
+pub fn redirect_uri_for(port: u16, path: &str) -> String {
+    format!("http://localhost:{port}{path}")
+}
+
+/// A bound, not yet answered loopback listener.
+#[derive(Debug)]
+pub struct LoopbackListener {
+    v4: TcpListener,
+    v6: Option<TcpListener>,
+    port: u16,
+    path: String,
+}
+
+impl LoopbackListener {
+    /// Binds `127.0.0.1:<port>` (0 = any free port, for tests) and, if
+    /// possible, `[::1]` on the same port. `path` is the redirect path,
+    /// e.g. `/callback`.
+    pub async fn bind(port: u16, path: &str) -> Result<Self> {
+        if !path.starts_with('/') {
+            return Err(Error::validation("redirect path", "must start with '/'"));
+        }
+        let v4 = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .await
+            .map_err(|e| Error::OAuth {
+                operation: "login",
+                status: None,
+                message: format!(
+                    "could not listen on 127.0.0.1:{port} for Kick's redirect ({e}); \
+                     is another Kickstand or program using that port?"
+                ),
+            })?;
+        let port = v4.local_addr().map_err(io_err)?.port();
+        let v6 = TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await.ok();
+        Ok(LoopbackListener {
+            v4,
+            v6,
+            port,
+            path: path.to_owned(),
+        })
+    }
+
+    /// Binds the port and path of a `http://localhost:<port>/<path>` (or
+    /// `127.0.0.1`) redirect URI.
+    pub async fn bind_for(redirect_uri: &str) -> Result<Self> {
+        let (port, path) = parse_loopback_uri(redirect_uri)?;
+        Self::bind(port, &path).await
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// `http://localhost:<port><path>`.
+    pub fn redirect_uri(&self) -> String {
+        redirect_uri_for(self.port, &self.path)
+    }
+
+    /// Waits for the one redirect of the browser and returns its `code`.
+    /// Consumes the listener: the port is closed when this returns.
+    pub async fn wait_for_code(self, expected_state: &Secret, timeout: Duration) -> Result<Secret> {
+        let deadline = tokio::time::sleep(timeout);
+        tokio::pin!(deadline);
+        let (tx, mut rx) = mpsc::channel::<(String, String, TcpStream)>(8);
+        loop {
+            tokio::select! {
+                _ = &mut deadline => {
+                    return Err(login_error(format!(
+                        "timed out after {}s waiting for the browser to come back from Kick",
+                        timeout.as_secs()
+                    )));
+                }
+                accepted = self.v4.accept() => spawn_reader(accepted, &tx),
+                accepted = accept_opt(self.v6.as_ref()) => spawn_reader(accepted, &tx),
+                Some((method, target, mut stream)) = rx.recv() => {
+                    let (path, query) = match target.split_once('?') {
+                        Some((p, q)) => (p, q),
+                        None => (target.as_str(), ""),
+                    };
+                    if path != self.path {
+                        let _ = respond(&mut stream, "404 Not Found", &page("Not found", "Nothing here.", false)).await;
+                        continue;
+                    }
+                    if method != "GET" {
+                        let _ = respond(&mut stream, "405 Method Not Allowed", &page("Not allowed", "Only GET.", false)).await;
+                        continue;
+                    }
+                    let outcome = check_callback(query, expected_state);
+                    let (status, html) = match &outcome {
+                        Ok(_) => ("200 OK", page(
+                            "Logged in to Kick",
+                            "Kickstand is now connected to your Kick account. You can close this tab.",
+                            true,
+                        )),
+                        Err(reason) => ("400 Bad Request", page(
+                            "Login failed",
+                            &format!("{reason}. Go back to Kickstand and try again. You can close this tab."),
+                            false,
+                        )),
+                    };
+                    let _ = respond(&mut stream, status, &html).await;
+                    return outcome.map_err(login_error);
+                }
+            }
+        }
+    }
+
+    /// The whole browser login on this listener: builds the authorize URL for
+    /// `oauth` (whose redirect URI is set to this listener's), calls
+    /// `open_url` with it, waits for the callback, exchanges the code.
+    pub async fn login(
+        self,
+        oauth: &OAuthClient,
+        scopes: &[&str],
+        timeout: Duration,
+        open_url: impl FnOnce(&str),
+    ) -> Result<TokenSet> {
+        let oauth = oauth.clone().with_redirect_uri(self.redirect_uri());
+        let request = oauth.authorize_url(scopes)?;
+        open_url(&request.url);
+        let code = self.wait_for_code(&request.state, timeout).await?;
+        oauth
+            .exchange_code(code.expose(), &request.pkce_verifier)
+            .await
+    }
+}
+
+/// Logs in through the system browser: binds the loopback listener at the
+/// port and path of `oauth`'s redirect URI (`http://localhost:<port>/...`),
+/// calls `open_url` with Kick's authorize URL (the app opens the system
+/// browser; tests follow it with an HTTP client), waits up to `timeout` for
+/// the one callback, checks `state` and exchanges the code with the PKCE
+/// verifier. The listener is closed when this returns.
+pub async fn login_with_browser(
+    oauth: &OAuthClient,
+    scopes: &[&str],
+    timeout: Duration,
+    open_url: impl FnOnce(&str),
+) -> Result<TokenSet> {
+    let redirect = oauth.redirect_uri().ok_or_else(|| {
+        Error::validation(
+            "redirect URI",
+            "the browser login needs a loopback redirect URI",
+        )
+    })?;
+    let listener = LoopbackListener::bind_for(redirect).await?;
+    // Keep the exact registered spelling (Kick matches it byte for byte).
+    let oauth = oauth.clone().with_redirect_uri(redirect.to_owned());
+    let request = oauth.authorize_url(scopes)?;
+    open_url(&request.url);
+    let code = listener.wait_for_code(&request.state, timeout).await?;
+    oauth
+        .exchange_code(code.expose(), &request.pkce_verifier)
+        .await
+}
+
+/// Port and path of a loopback redirect URI.
+fn parse_loopback_uri(uri: &str) -> Result<(u16, String)> {
+    let url = url::Url::parse(uri).map_err(|e| Error::validation("redirect URI", e.to_string()))?;
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    if url.scheme() != "http" || !loopback {
+        return Err(Error::validation(
+            "redirect URI",
+            "must be http://localhost:<port>/<path> for the desktop login",
+        ));
+    }
+    let port = url
+        .port()
+        .ok_or_else(|| Error::validation("redirect URI", "needs an explicit port"))?;
+    Ok((port, url.path().to_owned()))
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    login_error(format!("loopback listener: {e}"))
+}
+
+fn login_error(message: String) -> Error {
+    Error::OAuth {
+        operation: "login",
+        status: None,
+        message,
+    }
+}
+
+async fn accept_opt(l: Option<&TcpListener>) -> std::io::Result<(TcpStream, SocketAddr)> {
+    match l {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Reads the request head of one connection on its own task and passes
+/// `(method, target, stream)` on, so a silent connection cannot block others.
+fn spawn_reader(
+    accepted: std::io::Result<(TcpStream, SocketAddr)>,
+    tx: &mpsc::Sender<(String, String, TcpStream)>,
+) {
+    let Ok((mut stream, _)) = accepted else {
+        return;
+    };
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)).await;
+        match head {
+            Ok(Some((method, target))) => {
+                let _ = tx.send((method, target, stream)).await;
+            }
+            _ => {
+                let _ = respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    &page("Bad request", "", false),
+                )
+                .await;
+            }
+        }
+    });
+}
+
+/// Reads up to the end of the request head; returns method and target.
+async fn read_head(stream: &mut TcpStream) -> Option<(String, String)> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+        if buf.len() > MAX_HEAD {
+            return None;
+        }
+    }
+    let head = std::str::from_utf8(&buf).ok()?;
+    let line = head.lines().next()?;
+    let mut parts = line.split(' ');
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?.to_owned();
+    parts
+        .next()?
+        .starts_with("HTTP/")
+        .then_some((method, target))
+}
+
+/// Checks the callback's query: `error`, then `state`, then `code`.
+fn check_callback(query: &str, expected_state: &Secret) -> std::result::Result<Secret, String> {
+    let mut code = None;
+    let mut state = None;
+    let mut error = None;
+    let mut description = None;
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        match k.as_ref() {
+            "code" => code = Some(v.into_owned()),
+            "state" => state = Some(v.into_owned()),
+            "error" => error = Some(v.into_owned()),
+            "error_description" => description = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    let state_ok = state
+        .as_deref()
+        .is_some_and(|s| bool::from(s.as_bytes().ct_eq(expected_state.expose().as_bytes())));
+    if let Some(error) = error {
+        // Show Kick's error only for our own request (a forged `error=` from
+        // another page must not choose the message); it is never a secret.
+        let error: String = error
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(100)
+            .collect();
+        return Err(match (state_ok, error.as_str(), description) {
+            (true, "access_denied", _) => "Kick login was cancelled (access denied)".to_owned(),
+            (true, e, Some(d)) if !d.is_empty() => {
+                let d: String = d.chars().filter(|c| !c.is_control()).take(200).collect();
+                format!("Kick refused the login: {e}: {d}")
+            }
+            (true, e, _) => format!("Kick refused the login: {e}"),
+            (false, _, _) => {
+                "the login answer did not match this login attempt (state mismatch)".to_owned()
+            }
+        });
+    }
+    if !state_ok {
+        return Err(
+            "the login answer did not match this login attempt (state mismatch)".to_owned(),
+        );
+    }
+    match code {
+        Some(c) if !c.is_empty() => Ok(Secret::new(c)),
+        _ => Err("Kick's answer had no authorization code".to_owned()),
+    }
+}
+
+async fn respond(stream: &mut TcpStream, status: &str, html: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nReferrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n\
+         Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n",
+        html.len()
+    );
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(html.as_bytes()).await?;
+    stream.flush().await?;
+    let _ = stream.shutdown().await;
+    Ok(())
+}
+
+fn page(title: &str, text: &str, ok: bool) -> String {
+    let accent = if ok { "#53fc18" } else { "#ff5c5c" };
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} · Kickstand</title>\
+         <style>body{{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;\
+         background:#0b0e0f;color:#e8eaeb;font:16px/1.5 system-ui,sans-serif}}\
+         main{{max-width:28rem;padding:2rem;border-radius:12px;background:#171c1e;border-top:4px solid {accent}}}\
+         h1{{margin:0 0 .5rem;font-size:1.3rem}}</style></head>\
+         <body><main><h1>{t}</h1><p>{x}</p></main></body></html>",
+        t = escape_html(title),
+        x = escape_html(text),
+    )
+}
+
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_checks() {
+        let st = Secret::new("expected-state-value");
+        assert_eq!(
+            check_callback("code=abc&state=expected-state-value", &st)
+                .unwrap()
+                .expose(),
+            "abc"
+        );
+        assert!(check_callback("code=abc&state=other", &st)
+            .unwrap_err()
+            .contains("state mismatch"));
+        assert!(check_callback("code=abc", &st)
+            .unwrap_err()
+            .contains("state mismatch"));
+        assert!(check_callback("state=expected-state-value", &st)
+            .unwrap_err()
+            .contains("no authorization code"));
+        assert!(
+            check_callback("error=access_denied&state=expected-state-value", &st)
+                .unwrap_err()
+                .contains("cancelled")
+        );
+        assert!(check_callback("error=access_denied&state=x", &st)
+            .unwrap_err()
+            .contains("state mismatch"));
+    }
+
+    #[test]
+    fn loopback_uris() {
+        assert_eq!(
+            parse_loopback_uri("http://localhost:53682/callback").unwrap(),
+            (53682, "/callback".into())
+        );
+        assert!(parse_loopback_uri("https://example.com:1/cb").is_err());
+        assert!(parse_loopback_uri("http://localhost/cb").is_err());
+        assert_eq!(redirect_uri_for(1234, "/cb"), "http://localhost:1234/cb");
+    }
+
+    #[test]
+    fn pages_escape() {
+        assert!(page("<x>", "a&b", false).contains("&lt;x&gt;"));
+        assert!(page("<x>", "a&b", false).contains("a&amp;b"));
+    }
+}
