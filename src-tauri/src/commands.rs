@@ -42,7 +42,11 @@ fn app_status(core: State<'_, Core>) -> AppStatus {
 }
 
 #[tauri::command]
-async fn save_credentials(core: State<'_, Core>, client_id: String, client_secret: String) -> AppResult<AppStatus> {
+async fn save_credentials(
+    core: State<'_, Core>,
+    client_id: String,
+    client_secret: String,
+) -> AppResult<AppStatus> {
     core.save_credentials(&client_id, &client_secret).await
 }
 
@@ -58,8 +62,12 @@ async fn use_demo(core: State<'_, Core>) -> AppResult<AppStatus> {
 
 #[tauri::command]
 async fn login<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> AppResult<AppStatus> {
-    core.login(|url| app.opener().open_url(url, None::<&str>).map_err(|e| e.to_string()))
-        .await
+    core.login(|url| {
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| e.to_string())
+    })
+    .await
 }
 
 #[tauri::command]
@@ -122,7 +130,10 @@ struct TauriClipboard<R: Runtime>(AppHandle<R>);
 
 impl<R: Runtime> Clipboard for TauriClipboard<R> {
     fn write_text(&self, text: &str) -> Result<(), String> {
-        self.0.clipboard().write_text(text.to_owned()).map_err(|e| e.to_string())
+        self.0
+            .clipboard()
+            .write_text(text.to_owned())
+            .map_err(|e| e.to_string())
     }
     fn read_text(&self) -> Option<String> {
         self.0.clipboard().read_text().ok()

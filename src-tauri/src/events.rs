@@ -32,7 +32,11 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
                     .notification()
                     .builder()
                     .title(format!("{} is live", entry.display_name))
-                    .body(if entry.title.is_empty() { "Live now on Kick".to_owned() } else { entry.title.clone() })
+                    .body(if entry.title.is_empty() {
+                        "Live now on Kick".to_owned()
+                    } else {
+                        entry.title.clone()
+                    })
                     .show();
                 app.emit(WENT_LIVE, entry)
             }

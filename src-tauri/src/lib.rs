@@ -14,13 +14,19 @@ pub use commands::COMMAND_NAMES;
 
 /// How the app was asked to start (environment, for tests and power users).
 pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
-    let mut opts = CoreOptions::new(Arc::new(KeyringStore::default()), SettingsFile::new(config_dir.join("settings.json")));
+    let mut opts = CoreOptions::new(
+        Arc::new(KeyringStore::default()),
+        SettingsFile::new(config_dir.join("settings.json")),
+    );
     opts.mode = match std::env::var("KICKSTAND_MODE").as_deref() {
         Ok("demo") => ModeChoice::Demo,
         Ok("kick") => ModeChoice::Kick,
         _ => ModeChoice::Auto,
     };
-    if let (Ok(o), Ok(a)) = (std::env::var("KICKSTAND_OAUTH_BASE"), std::env::var("KICKSTAND_API_BASE")) {
+    if let (Ok(o), Ok(a)) = (
+        std::env::var("KICKSTAND_OAUTH_BASE"),
+        std::env::var("KICKSTAND_API_BASE"),
+    ) {
         opts.kick = kickstand_core::kick_api::KickConfig::new(o, a);
     }
     // In demo mode the fake's consent page auto-approves; with no browser
@@ -42,7 +48,10 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
 }
 
 /// Starts the core for this app and keeps it in managed state.
-pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) -> Result<(), Box<dyn std::error::Error>> {
+pub fn setup_core<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    opts: CoreOptions,
+) -> Result<(), Box<dyn std::error::Error>> {
     let sink = events::sink(app.clone());
     let core = tauri::async_runtime::block_on(Core::start(opts, sink)).map_err(|e| e.message)?;
     app.manage(core);
@@ -52,7 +61,8 @@ pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) -> R
 pub fn run() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,kickstand=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,kickstand=info".into()),
         )
         .init();
     builder(tauri::Builder::<tauri::Wry>::new())

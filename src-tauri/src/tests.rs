@@ -15,7 +15,10 @@ fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
         .build(tauri::generate_context!())
         .expect("app builds on the mock runtime");
     let dir = std::env::temp_dir().join(format!("kickstand-shell-test-{}", rand_suffix()));
-    let mut opts = CoreOptions::new(Arc::new(MemoryStore::default()), SettingsFile::new(dir.join("settings.json")));
+    let mut opts = CoreOptions::new(
+        Arc::new(MemoryStore::default()),
+        SettingsFile::new(dir.join("settings.json")),
+    );
     opts.mode = ModeChoice::Demo;
     opts.demo_uses_browser = false;
     setup_core(app.handle(), opts).expect("core starts");
@@ -27,7 +30,11 @@ fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
 
 fn rand_suffix() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64 ^ std::process::id() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        ^ std::process::id() as u64
 }
 
 fn invoke(w: &tauri::WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
@@ -62,7 +69,10 @@ fn every_command_is_granted_and_nothing_else() {
     let mut got = granted.clone();
     expected.sort();
     got.sort();
-    assert_eq!(got, expected, "capabilities/main.json must grant exactly the app's commands");
+    assert_eq!(
+        got, expected,
+        "capabilities/main.json must grant exactly the app's commands"
+    );
 }
 
 #[test]
@@ -83,15 +93,29 @@ fn demo_flow_through_the_real_command_set() {
     let channel = invoke(&w, "channel", json!({})).unwrap();
     assert_eq!(channel["slug"], "demostreamer");
 
-    let updated = invoke(&w, "update_channel", json!({"update": {"title": "Ranked grind tonight"}})).unwrap();
+    let updated = invoke(
+        &w,
+        "update_channel",
+        json!({"update": {"title": "Ranked grind tonight"}}),
+    )
+    .unwrap();
     assert_eq!(updated["title"], "Ranked grind tonight");
 
-    let err = invoke(&w, "update_channel", json!({"update": {"title": "x".repeat(500)}})).unwrap_err();
+    let err = invoke(
+        &w,
+        "update_channel",
+        json!({"update": {"title": "x".repeat(500)}}),
+    )
+    .unwrap_err();
     assert_eq!(err["code"], "invalid_input");
     assert_eq!(err["field"], "title");
 
     let cats = invoke(&w, "search_categories", json!({"query": "just"})).unwrap();
-    assert!(cats.as_array().unwrap().iter().any(|c| c["name"] == "Just Chatting"));
+    assert!(cats
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "Just Chatting"));
 
     let key = invoke(&w, "reveal_stream_key", json!({})).unwrap();
     assert!(key["stream_key"].as_str().unwrap().starts_with("sk_"));
@@ -110,7 +134,12 @@ fn commands_no_capability_grants_are_refused() {
     assert!(invoke(&w, "definitely_not_a_command", json!({})).is_err());
     // The web view may not open URLs or touch the clipboard itself: the Rust
     // side does that, so no plugin command is granted.
-    let err = invoke(&w, "plugin:opener|open_url", json!({"url": "https://kick.com"})).unwrap_err();
+    let err = invoke(
+        &w,
+        "plugin:opener|open_url",
+        json!({"url": "https://kick.com"}),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
     let err = invoke(&w, "plugin:clipboard-manager|read_text", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");

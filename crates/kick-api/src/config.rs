@@ -115,14 +115,26 @@ mod tests {
             let d9 = p.backoff(9);
             assert!(d9 >= Duration::from_millis(500) && d9 <= Duration::from_secs(1));
         }
-        assert_eq!(p.delay(1, Some(Duration::from_secs(2))), Duration::from_secs(2));
-        assert_eq!(p.delay(1, Some(Duration::from_secs(600))), Duration::from_secs(5));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(600))),
+            Duration::from_secs(5)
+        );
     }
 
     #[test]
     fn bases_are_trimmed() {
         let c = KickConfig::new("http://127.0.0.1:1/", "http://127.0.0.1:2//");
-        assert_eq!(c.api_url("/public/v1/users"), "http://127.0.0.1:2/public/v1/users");
-        assert_eq!(c.oauth_url("/oauth/token"), "http://127.0.0.1:1/oauth/token");
+        assert_eq!(
+            c.api_url("/public/v1/users"),
+            "http://127.0.0.1:2/public/v1/users"
+        );
+        assert_eq!(
+            c.oauth_url("/oauth/token"),
+            "http://127.0.0.1:1/oauth/token"
+        );
     }
 }

@@ -13,11 +13,18 @@ pub enum Error {
 
     /// Kick answered with a non-success status we do not handle specially.
     #[error("{endpoint}: Kick answered {status}: {message}")]
-    Api { endpoint: &'static str, status: u16, message: String },
+    Api {
+        endpoint: &'static str,
+        status: u16,
+        message: String,
+    },
 
     /// 401 that survived one token refresh.
     #[error("{endpoint}: Kick refused the access token (401): {message}")]
-    Unauthorized { endpoint: &'static str, message: String },
+    Unauthorized {
+        endpoint: &'static str,
+        message: String,
+    },
 
     /// 429 (or 5xx) after the bounded number of attempts.
     #[error("{endpoint}: Kick is rate limiting us (status {status}) after {attempts} attempts")]
@@ -55,7 +62,10 @@ pub enum Error {
 
     /// Could not reach Kick (DNS, connect, TLS, timeout, reset).
     #[error("{endpoint}: could not reach Kick: {message}")]
-    Network { endpoint: &'static str, message: String },
+    Network {
+        endpoint: &'static str,
+        message: String,
+    },
 
     /// An OAuth grant, revoke or introspection failed.
     #[error("OAuth {operation} failed{}: {message}", status.map(|s| format!(" ({s})")).unwrap_or_default())]
@@ -140,10 +150,22 @@ mod tests {
 
     #[test]
     fn kick_message_shapes() {
-        assert_eq!(kick_message(br#"{"message":"Invalid request","data":null}"#), "Invalid request");
-        assert_eq!(kick_message(br#"{"error":"invalid_grant","error_description":"revoked"}"#), "invalid_grant: revoked");
-        assert_eq!(kick_message(br#"{"error":"Invalid request"}"#), "Invalid request");
-        assert_eq!(kick_message(b"<html>Bad gateway</html>"), "<html>Bad gateway</html>");
+        assert_eq!(
+            kick_message(br#"{"message":"Invalid request","data":null}"#),
+            "Invalid request"
+        );
+        assert_eq!(
+            kick_message(br#"{"error":"invalid_grant","error_description":"revoked"}"#),
+            "invalid_grant: revoked"
+        );
+        assert_eq!(
+            kick_message(br#"{"error":"Invalid request"}"#),
+            "Invalid request"
+        );
+        assert_eq!(
+            kick_message(b"<html>Bad gateway</html>"),
+            "<html>Bad gateway</html>"
+        );
         assert_eq!(kick_message(b""), "no details given");
     }
 }

@@ -221,8 +221,7 @@ impl KickClient {
             let resp = match rb.send().await {
                 Ok(r) => r,
                 Err(e) => {
-                    let retryable = req.retry == RetryClass::Idempotent
-                        || e.is_connect(); // nothing reached Kick
+                    let retryable = req.retry == RetryClass::Idempotent || e.is_connect(); // nothing reached Kick
                     if retryable && attempt < policy.max_attempts {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
@@ -272,7 +271,13 @@ impl KickClient {
             if retryable {
                 if attempt < policy.max_attempts {
                     let wait = policy.delay(attempt, retry_after);
-                    tracing::debug!(endpoint = req.endpoint, status = status.as_u16(), attempt, ?wait, "retrying");
+                    tracing::debug!(
+                        endpoint = req.endpoint,
+                        status = status.as_u16(),
+                        attempt,
+                        ?wait,
+                        "retrying"
+                    );
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -310,7 +315,10 @@ impl KickClient {
 }
 
 /// Decodes a `{data, message, pagination}` envelope, naming the failing field.
-pub(crate) fn decode<T: DeserializeOwned>(endpoint: &'static str, body: &[u8]) -> Result<ApiResponse<T>> {
+pub(crate) fn decode<T: DeserializeOwned>(
+    endpoint: &'static str,
+    body: &[u8],
+) -> Result<ApiResponse<T>> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     let env: Envelope<T> = serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
         endpoint,
@@ -359,9 +367,17 @@ mod tests {
 
     #[test]
     fn empty_cursor_means_last_page() {
-        let r = decode::<Vec<u8>>("GET /x", br#"{"data":[],"message":"OK","pagination":{"next_cursor":""}}"#).unwrap();
+        let r = decode::<Vec<u8>>(
+            "GET /x",
+            br#"{"data":[],"message":"OK","pagination":{"next_cursor":""}}"#,
+        )
+        .unwrap();
         assert_eq!(r.next_cursor, None);
-        let r = decode::<Vec<u8>>("GET /x", br#"{"data":[],"pagination":{"next_cursor":"abcd"}}"#).unwrap();
+        let r = decode::<Vec<u8>>(
+            "GET /x",
+            br#"{"data":[],"pagination":{"next_cursor":"abcd"}}"#,
+        )
+        .unwrap();
         assert_eq!(r.next_cursor.as_deref(), Some("abcd"));
     }
 
@@ -370,7 +386,10 @@ mod tests {
         let mut h = reqwest::header::HeaderMap::new();
         h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
         assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert(reqwest::header::RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
     }
 }

@@ -27,7 +27,10 @@ async fn get_faults(State(fake): State<AppState>) -> Json<FaultSettings> {
 }
 
 /// Replaces the fault settings (missing fields = off).
-async fn set_faults(State(fake): State<AppState>, Json(s): Json<FaultSettings>) -> Json<FaultSettings> {
+async fn set_faults(
+    State(fake): State<AppState>,
+    Json(s): Json<FaultSettings>,
+) -> Json<FaultSettings> {
     fake.faults.set(s.clone());
     Json(s)
 }

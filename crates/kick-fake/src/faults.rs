@@ -82,10 +82,13 @@ pub async fn inject(State(fake): State<AppState>, req: Request, next: Next) -> R
         Verdict::Pass => next.run(req).await,
         Verdict::TooMany(retry_after) => {
             Metrics::bump(&fake.metrics.injected_429);
-            let mut resp = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+            let mut resp =
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
             if let Some(secs) = retry_after {
-                resp.headers_mut()
-                    .insert("retry-after", HeaderValue::from_str(&secs.to_string()).unwrap());
+                resp.headers_mut().insert(
+                    "retry-after",
+                    HeaderValue::from_str(&secs.to_string()).unwrap(),
+                );
             }
             resp
         }

@@ -118,7 +118,10 @@ fn random_secret() -> String {
 /// The full router of a fake (OAuth host + API host + control API).
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(api::routes().layer(axum::middleware::from_fn_with_state(state.clone(), faults::inject)))
+        .merge(api::routes().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        )))
         .merge(api::unfaulted_routes())
         .merge(oauth::routes())
         .merge(control::routes())
@@ -132,7 +135,10 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
     let base_url = format!("http://127.0.0.1:{}", addr.port());
 
     let app = RegisteredApp {
-        client_id: config.client_id.clone().unwrap_or_else(|| ulid::Ulid::new().to_string()),
+        client_id: config
+            .client_id
+            .clone()
+            .unwrap_or_else(|| ulid::Ulid::new().to_string()),
         client_secret: config.client_secret.clone().unwrap_or_else(random_secret),
         app_id: ulid::Ulid::new().to_string(),
         redirect_uris: config.redirect_uris.clone(),

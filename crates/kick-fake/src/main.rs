@@ -7,7 +7,10 @@ use std::io::Write;
 use std::time::Duration;
 
 #[derive(Parser, Debug)]
-#[command(name = "kick-fake", about = "A local fake of Kick's OAuth, REST API and webhooks")]
+#[command(
+    name = "kick-fake",
+    about = "A local fake of Kick's OAuth, REST API and webhooks"
+)]
 struct Args {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 0)]
@@ -70,7 +73,11 @@ async fn main() -> std::io::Result<()> {
         user_token_ttl: Duration::from_secs(a.user_token_ttl),
         app_token_ttl: Duration::from_secs(a.app_token_ttl),
         strict_refresh: a.strict_refresh,
-        webhook_key: if a.webhook_key == "ed25519" { WebhookKeyType::Ed25519 } else { WebhookKeyType::Rsa },
+        webhook_key: if a.webhook_key == "ed25519" {
+            WebhookKeyType::Ed25519
+        } else {
+            WebhookKeyType::Rsa
+        },
         world_tick: (a.tick_ms > 0).then(|| Duration::from_millis(a.tick_ms)),
         seed: a.seed,
         ..FakeConfig::default()

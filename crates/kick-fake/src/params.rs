@@ -22,7 +22,11 @@ impl Params {
 
     /// All values of `key` as given (repeats kept, commas not split).
     pub fn raw_all(&self, key: &str) -> Vec<&str> {
-        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .collect()
     }
 
     /// All values of `key`, repeated keys and comma lists both accepted.
@@ -45,7 +49,10 @@ impl Params {
 
     /// All values of `key` as u64; `Err(())` if any is not a number.
     pub fn all_u64(&self, key: &str) -> Result<Vec<u64>, ()> {
-        self.all(key).iter().map(|s| s.parse().map_err(|_| ())).collect()
+        self.all(key)
+            .iter()
+            .map(|s| s.parse().map_err(|_| ()))
+            .collect()
     }
 
     pub fn one_u64(&self, key: &str) -> Result<Option<u64>, ()> {

@@ -62,7 +62,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({ "message": self.message, "data": null }))).into_response()
+        (
+            self.status,
+            Json(json!({ "message": self.message, "data": null })),
+        )
+            .into_response()
     }
 }
 

@@ -47,7 +47,10 @@ impl TokenInfo {
 }
 
 pub fn now_secs() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
 }
 
 /// An opaque token shaped like Kick's (about 48 base64-looking characters, not a JWT).
@@ -66,7 +69,14 @@ pub struct Tokens {
 }
 
 impl Tokens {
-    pub fn issue(&mut self, kind: TokenKind, client_id: &str, user_id: Option<u64>, scopes: Vec<String>, ttl: Duration) -> String {
+    pub fn issue(
+        &mut self,
+        kind: TokenKind,
+        client_id: &str,
+        user_id: Option<u64>,
+        scopes: Vec<String>,
+        ttl: Duration,
+    ) -> String {
         let token = opaque_token();
         self.access.insert(
             token.clone(),
@@ -100,7 +110,9 @@ impl Caller {
     /// only for endpoints that accept app tokens; callers decide that).
     pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
         if self.0.kind == TokenKind::User && !self.0.has_scope(scope) {
-            return Err(ApiError::forbidden(format!("Missing required scope: {scope}")));
+            return Err(ApiError::forbidden(format!(
+                "Missing required scope: {scope}"
+            )));
         }
         Ok(())
     }
@@ -109,7 +121,9 @@ impl Caller {
     pub fn require_user(&self) -> Result<u64, ApiError> {
         match (self.0.kind, self.0.user_id) {
             (TokenKind::User, Some(id)) => Ok(id),
-            _ => Err(ApiError::forbidden("This endpoint requires a user access token")),
+            _ => Err(ApiError::forbidden(
+                "This endpoint requires a user access token",
+            )),
         }
     }
 

@@ -15,7 +15,10 @@ pub struct WebhookKeys {
 
 impl WebhookKeys {
     pub fn generate(kind: WebhookKeyType) -> Self {
-        WebhookKeys { kind, public_pem: String::new() }
+        WebhookKeys {
+            kind,
+            public_pem: String::new(),
+        }
     }
 }
 

@@ -74,7 +74,8 @@ impl World {
         self.categories.push(FakeCategory {
             id: 15,
             name: "Just Chatting".into(),
-            thumbnail: "https://files.kick.com/images/subcategories/15/banner/justchatting.webp".into(),
+            thumbnail: "https://files.kick.com/images/subcategories/15/banner/justchatting.webp"
+                .into(),
             tags: vec!["IRL".into()],
         });
         self.users.insert(
@@ -83,7 +84,8 @@ impl World {
                 user_id: STREAMER_ID,
                 name: "DemoStreamer".into(),
                 email: "demo@streamer.example".into(),
-                profile_picture: "https://files.kick.com/images/user/4250001/profile_image/demo.webp".into(),
+                profile_picture:
+                    "https://files.kick.com/images/user/4250001/profile_image/demo.webp".into(),
             },
         );
         self.channels.insert(
@@ -113,7 +115,9 @@ impl World {
     }
 
     pub fn channel_by_slug(&self, slug: &str) -> Option<&FakeChannel> {
-        self.channels.values().find(|c| c.slug.eq_ignore_ascii_case(slug))
+        self.channels
+            .values()
+            .find(|c| c.slug.eq_ignore_ascii_case(slug))
     }
 
     pub fn category(&self, id: u64) -> Option<&FakeCategory> {

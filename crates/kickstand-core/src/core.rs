@@ -12,7 +12,9 @@ use crate::secrets::{self, MemoryStore, SecretStore, StoreError};
 use crate::settings::{Settings, SettingsFile};
 use crate::streamkey::{self, Clipboard, RevealTimer};
 use crate::validate;
-use kick_api::{KickClient, KickConfig, OAuthClient, Secret, TokenHint, TokenManager, TokenSet, TokenSink};
+use kick_api::{
+    KickClient, KickConfig, OAuthClient, Secret, TokenHint, TokenManager, TokenSet, TokenSink,
+};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -122,7 +124,10 @@ impl Core {
         let settings = opts.settings.load();
         let has_creds = keyring.available
             && matches!(
-                (opts.store.get(secrets::CLIENT_ID), opts.store.get(secrets::CLIENT_SECRET)),
+                (
+                    opts.store.get(secrets::CLIENT_ID),
+                    opts.store.get(secrets::CLIENT_SECRET)
+                ),
                 (Ok(Some(_)), Ok(Some(_)))
             );
         let mode = match opts.mode {
@@ -222,7 +227,12 @@ impl Core {
                     }
                 }
                 let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
-                let oauth = OAuthClient::new(&kick, fake.info.client_id.clone(), Secret::new(fake.info.client_secret.clone()), None);
+                let oauth = OAuthClient::new(
+                    &kick,
+                    fake.info.client_id.clone(),
+                    Secret::new(fake.info.client_secret.clone()),
+                    None,
+                );
                 let mut s = self.inner.session.lock().unwrap();
                 s.mode = Mode::Demo;
                 s.phase = SessionPhase::LoggedOut;
@@ -237,7 +247,10 @@ impl Core {
                 let kick = self.inner.opts.kick.clone();
                 let port = self.inner.settings.lock().unwrap().loopback_port;
                 let creds = if self.inner.keyring.available {
-                    match (store.get(secrets::CLIENT_ID), store.get(secrets::CLIENT_SECRET)) {
+                    match (
+                        store.get(secrets::CLIENT_ID),
+                        store.get(secrets::CLIENT_SECRET),
+                    ) {
                         (Ok(Some(id)), Ok(Some(secret))) => Some((id.expose().to_owned(), secret)),
                         _ => None,
                     }
@@ -251,7 +264,12 @@ impl Core {
                 match creds {
                     Some((id, secret)) => {
                         s.phase = SessionPhase::LoggedOut;
-                        s.oauth = Some(OAuthClient::new(&kick, id.clone(), secret, Some(redirect_uri(port))));
+                        s.oauth = Some(OAuthClient::new(
+                            &kick,
+                            id.clone(),
+                            secret,
+                            Some(redirect_uri(port)),
+                        ));
                         s.client_id = Some(id);
                     }
                     None => {
@@ -289,16 +307,30 @@ impl Core {
             Ok(()) => {}
             Err(e) if e.code == ErrorCode::ReloginRequired => {
                 let _ = store.delete(secrets::TOKENS);
-                self.notice(NoticeLevel::Warning, "Your Kick login has expired. Please log in again.");
+                self.notice(
+                    NoticeLevel::Warning,
+                    "Your Kick login has expired. Please log in again.",
+                );
             }
-            Err(e) => self.notice(NoticeLevel::Warning, format!("Could not restore your Kick login: {}", e.message)),
+            Err(e) => self.notice(
+                NoticeLevel::Warning,
+                format!("Could not restore your Kick login: {}", e.message),
+            ),
         }
     }
 
     /// Uses a token set: builds the client, checks it with `/users`, starts the poller.
-    async fn activate(&self, store: Arc<dyn SecretStore>, oauth: OAuthClient, kick: KickConfig, tokens: TokenSet) -> AppResult<()> {
+    async fn activate(
+        &self,
+        store: Arc<dyn SecretStore>,
+        oauth: OAuthClient,
+        kick: KickConfig,
+        tokens: TokenSet,
+    ) -> AppResult<()> {
         let sink_store = store.clone();
-        let sink: Arc<dyn TokenSink> = Arc::new(move |t: &TokenSet| secrets::save_tokens(sink_store.as_ref(), t).map_err(|e| e.to_string()));
+        let sink: Arc<dyn TokenSink> = Arc::new(move |t: &TokenSet| {
+            secrets::save_tokens(sink_store.as_ref(), t).map_err(|e| e.to_string())
+        });
         let tm = Arc::new(TokenManager::user(oauth, tokens, sink));
         let client = KickClient::new(kick, tm);
         let me = client.me().await?;
@@ -310,10 +342,19 @@ impl Core {
         let (watchlist, poll) = {
             let settings = self.inner.settings.lock().unwrap();
             let s = self.inner.session.lock().unwrap();
-            let poll = if s.mode == Mode::Demo { self.inner.opts.demo_poll.clone() } else { self.inner.opts.poll.clone() };
+            let poll = if s.mode == Mode::Demo {
+                self.inner.opts.demo_poll.clone()
+            } else {
+                self.inner.opts.poll.clone()
+            };
             (settings.watchlist.clone(), poll)
         };
-        let poller = poller::spawn(KickSource::new(client.clone(), user.clone()), poll, watchlist, self.inner.sink.clone());
+        let poller = poller::spawn(
+            KickSource::new(client.clone(), user.clone()),
+            poll,
+            watchlist,
+            self.inner.sink.clone(),
+        );
         let mut s = self.inner.session.lock().unwrap();
         s.phase = SessionPhase::LoggedIn;
         s.user = Some(user);
@@ -344,7 +385,10 @@ impl Core {
                 ErrorCode::NeedsCredentials,
                 "Add your Kick app's Client ID and Secret first.",
             )),
-            _ => Err(AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first.")),
+            _ => Err(AppError::new(
+                ErrorCode::NotLoggedIn,
+                "Log in with Kick first.",
+            )),
         }
     }
 
@@ -368,13 +412,21 @@ impl Core {
     // ----- credentials and mode -----
 
     /// Stores the Kick app credentials in the keyring and switches to Kick mode.
-    pub async fn save_credentials(&self, client_id: &str, client_secret: &str) -> AppResult<AppStatus> {
+    pub async fn save_credentials(
+        &self,
+        client_id: &str,
+        client_secret: &str,
+    ) -> AppResult<AppStatus> {
         let (id, secret) = validate::credentials(client_id, client_secret)?;
         let _op = self.inner.op.lock().await;
         if !self.inner.keyring.available {
             return Err(AppError::new(
                 ErrorCode::KeyringUnavailable,
-                self.inner.keyring.message.clone().unwrap_or_else(|| secrets::KEYRING_HELP.into()),
+                self.inner
+                    .keyring
+                    .message
+                    .clone()
+                    .unwrap_or_else(|| secrets::KEYRING_HELP.into()),
             ));
         }
         let store = &self.inner.opts.store;
@@ -428,9 +480,18 @@ impl Core {
             match (s.phase, &s.oauth) {
                 (SessionPhase::LoggedIn, _) => return Ok(drop_and(s, |c| c, self)),
                 (SessionPhase::NeedsCredentials, _) | (_, None) => {
-                    return Err(AppError::new(ErrorCode::NeedsCredentials, "Add your Kick app's Client ID and Secret first."))
+                    return Err(AppError::new(
+                        ErrorCode::NeedsCredentials,
+                        "Add your Kick app's Client ID and Secret first.",
+                    ))
                 }
-                (_, Some(o)) => (s.mode, o.clone(), s.store.clone(), s.kick.clone(), s.demo.clone()),
+                (_, Some(o)) => (
+                    s.mode,
+                    o.clone(),
+                    s.store.clone(),
+                    s.kick.clone(),
+                    s.demo.clone(),
+                ),
             }
         };
         let port = match mode {
@@ -442,7 +503,8 @@ impl Core {
         if let Some(fake) = &demo {
             kick_source::register_demo_redirect(fake, &redirect);
         }
-        let oauth = oauth; let _ = &redirect;
+        let oauth = oauth;
+        let _ = &redirect;
         let auth = oauth.authorize_url(SCOPES).map_err(AppError::from)?;
         let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
         {
@@ -453,12 +515,19 @@ impl Core {
         self.publish_status();
 
         let follow_in_process = mode == Mode::Demo && !self.inner.opts.demo_uses_browser;
-        let opened = if follow_in_process { Err("in-process".to_owned()) } else { open_url(&auth.url) };
+        let opened = if follow_in_process {
+            Err("in-process".to_owned())
+        } else {
+            open_url(&auth.url)
+        };
         if opened.is_err() && mode == Mode::Demo {
             kick_source::follow_authorize_in_process(auth.url.clone());
         } else if let Err(e) = opened {
             self.back_to_logged_out();
-            return Err(AppError::new(ErrorCode::LoginFailed, format!("Could not open the browser: {e}")));
+            return Err(AppError::new(
+                ErrorCode::LoginFailed,
+                format!("Could not open the browser: {e}"),
+            ));
         }
 
         let code = tokio::select! {
@@ -467,9 +536,12 @@ impl Core {
         };
         let result = async {
             let code = code?;
-            let tokens = oauth.exchange_code(code.expose(), &auth.pkce_verifier).await?;
+            let tokens = oauth
+                .exchange_code(code.expose(), &auth.pkce_verifier)
+                .await?;
             secrets::save_tokens(store.as_ref(), &tokens).map_err(store_err)?;
-            self.activate(store.clone(), oauth.clone(), kick, tokens).await
+            self.activate(store.clone(), oauth.clone(), kick, tokens)
+                .await
         }
         .await;
         match result {
@@ -545,7 +617,9 @@ impl Core {
     /// Validates and saves an edit, then returns (and pushes) the fresh channel.
     pub async fn update_channel(&self, update: ChannelUpdate) -> AppResult<ChannelView> {
         let client = self.client()?;
-        let r = kick_source::update_channel(&client, &update).await.map_err(AppError::from);
+        let r = kick_source::update_channel(&client, &update)
+            .await
+            .map_err(AppError::from);
         self.check_dead_login(r)?;
         let view = self.channel().await?;
         self.emit(CoreEvent::Channel(view.clone()));
@@ -562,14 +636,22 @@ impl Core {
             return Ok(Vec::new());
         }
         let client = self.client()?;
-        let r = kick_source::search_categories(&client, q).await.map_err(AppError::from);
+        let r = kick_source::search_categories(&client, q)
+            .await
+            .map_err(AppError::from);
         self.check_dead_login(r)
     }
 
     // ----- live status and watchlist -----
 
     pub fn live_snapshot(&self) -> Option<LiveSnapshot> {
-        self.inner.session.lock().unwrap().poller.as_ref().and_then(|p| p.last())
+        self.inner
+            .session
+            .lock()
+            .unwrap()
+            .poller
+            .as_ref()
+            .and_then(|p| p.last())
     }
 
     pub fn watchlist(&self) -> Vec<String> {
@@ -580,10 +662,16 @@ impl Core {
         let slug = validate::normalise_slug(slug)?;
         self.edit_watchlist(|w| {
             if w.iter().any(|s| s == &slug) {
-                return Err(AppError::invalid("slug", format!("{slug} is already on your watchlist.")));
+                return Err(AppError::invalid(
+                    "slug",
+                    format!("{slug} is already on your watchlist."),
+                ));
             }
             if w.len() >= 500 {
-                return Err(AppError::invalid("slug", "The watchlist holds up to 500 channels."));
+                return Err(AppError::invalid(
+                    "slug",
+                    "The watchlist holds up to 500 channels.",
+                ));
             }
             w.push(slug.clone());
             Ok(())
@@ -598,19 +686,21 @@ impl Core {
         })
     }
 
-    fn edit_watchlist(&self, f: impl FnOnce(&mut Vec<String>) -> AppResult<()>) -> AppResult<Vec<String>> {
-        let list = {
-            let mut settings = self.inner.settings.lock().unwrap();
-            let mut next = settings.clone();
-            f(&mut next.watchlist)?;
-            self.inner
-                .opts
-                .settings
-                .save(&next)
-                .map_err(|e| AppError::internal(format!("Could not save the watchlist: {e}")))?;
-            *settings = next;
-            settings.watchlist.clone()
-        };
+    fn edit_watchlist(
+        &self,
+        f: impl FnOnce(&mut Vec<String>) -> AppResult<()>,
+    ) -> AppResult<Vec<String>> {
+        let list =
+            {
+                let mut settings = self.inner.settings.lock().unwrap();
+                let mut next = settings.clone();
+                f(&mut next.watchlist)?;
+                self.inner.opts.settings.save(&next).map_err(|e| {
+                    AppError::internal(format!("Could not save the watchlist: {e}"))
+                })?;
+                *settings = next;
+                settings.watchlist.clone()
+            };
         if let Some(p) = self.inner.session.lock().unwrap().poller.clone() {
             p.set_watchlist(list.clone());
         }
@@ -623,8 +713,11 @@ impl Core {
     /// hidden again at `hide_at_ms` (a `StreamKeyHidden` event follows).
     pub async fn reveal_stream_key(&self) -> AppResult<StreamKeyReveal> {
         let (url, key) = self.fetch_stream_key().await?;
-        let hide_at_ms = chrono::Utc::now().timestamp_millis() + self.inner.opts.reveal_for.as_millis() as i64;
-        self.inner.reveal.start(self.inner.opts.reveal_for, self.inner.sink.clone());
+        let hide_at_ms =
+            chrono::Utc::now().timestamp_millis() + self.inner.opts.reveal_for.as_millis() as i64;
+        self.inner
+            .reveal
+            .start(self.inner.opts.reveal_for, self.inner.sink.clone());
         Ok(StreamKeyReveal {
             ingest_url: url.expose().to_owned(),
             stream_key: key.expose().to_owned(),
@@ -646,7 +739,9 @@ impl Core {
 
     async fn fetch_stream_key(&self) -> AppResult<(Secret, Secret)> {
         let client = self.client()?;
-        let r = kick_source::stream_key(&client).await.map_err(AppError::from);
+        let r = kick_source::stream_key(&client)
+            .await
+            .map_err(AppError::from);
         let (url, key) = self.check_dead_login(r)?;
         if key.is_empty() {
             return Err(AppError::new(
@@ -660,9 +755,12 @@ impl Core {
     // ----- demo controls -----
 
     pub async fn demo_set_live(&self, live: bool) -> AppResult<()> {
-        let fake = self
-            .demo_fake()
-            .ok_or_else(|| AppError::new(ErrorCode::DemoOnly, "Going live from Kickstand only works in demo mode: start your stream in OBS."))?;
+        let fake = self.demo_fake().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::DemoOnly,
+                "Going live from Kickstand only works in demo mode: start your stream in OBS.",
+            )
+        })?;
         kick_source::demo_set_live(&fake, live).await?;
         if let Some(p) = self.inner.session.lock().unwrap().poller.clone() {
             p.poke();
@@ -671,7 +769,11 @@ impl Core {
     }
 }
 
-fn drop_and<T>(guard: std::sync::MutexGuard<'_, Session>, f: impl FnOnce(AppStatus) -> T, core: &Core) -> T {
+fn drop_and<T>(
+    guard: std::sync::MutexGuard<'_, Session>,
+    f: impl FnOnce(AppStatus) -> T,
+    core: &Core,
+) -> T {
     drop(guard);
     f(core.status())
 }

@@ -24,7 +24,10 @@ impl LiveSource for KickSource {
         own_channel(&self.client, Some(&self.me)).await
     }
 
-    async fn resolve_slugs(&self, _slugs: &[String]) -> Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error> {
+    async fn resolve_slugs(
+        &self,
+        _slugs: &[String],
+    ) -> Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error> {
         todo!()
     }
 
@@ -33,7 +36,10 @@ impl LiveSource for KickSource {
     }
 }
 
-pub async fn own_channel(_client: &KickClient, _me: Option<&UserSummary>) -> Result<ChannelView, kick_api::Error> {
+pub async fn own_channel(
+    _client: &KickClient,
+    _me: Option<&UserSummary>,
+) -> Result<ChannelView, kick_api::Error> {
     todo!()
 }
 
@@ -45,11 +51,17 @@ pub fn channel_limits() -> ChannelLimits {
     }
 }
 
-pub async fn update_channel(_client: &KickClient, _u: &ChannelUpdate) -> Result<(), kick_api::Error> {
+pub async fn update_channel(
+    _client: &KickClient,
+    _u: &ChannelUpdate,
+) -> Result<(), kick_api::Error> {
     todo!()
 }
 
-pub async fn search_categories(_client: &KickClient, _q: &str) -> Result<Vec<CategoryView>, kick_api::Error> {
+pub async fn search_categories(
+    _client: &KickClient,
+    _q: &str,
+) -> Result<Vec<CategoryView>, kick_api::Error> {
     todo!()
 }
 
@@ -69,7 +81,11 @@ pub async fn bind_loopback(_port: u16) -> AppResult<Loopback> {
     todo!()
 }
 
-pub async fn wait_for_code(_l: Loopback, _auth: &AuthorizationRequest, _timeout: Duration) -> AppResult<Secret> {
+pub async fn wait_for_code(
+    _l: Loopback,
+    _auth: &AuthorizationRequest,
+    _timeout: Duration,
+) -> AppResult<Secret> {
     todo!()
 }
 

@@ -45,7 +45,9 @@ pub struct Resolved {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// Success; `any_live` = someone is live.
-    Ok { any_live: bool },
+    Ok {
+        any_live: bool,
+    },
     RateLimited,
     Failed,
 }
@@ -72,7 +74,10 @@ pub trait LiveSource: Send + Sync + 'static {
         slugs: &[String],
     ) -> impl Future<Output = Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error>> + Send;
     /// Live entries for those of `ids` that are live (batched inside).
-    fn live_by_ids(&self, ids: &[u64]) -> impl Future<Output = Result<HashMap<u64, LiveEntry>, kick_api::Error>> + Send;
+    fn live_by_ids(
+        &self,
+        ids: &[u64],
+    ) -> impl Future<Output = Result<HashMap<u64, LiveEntry>, kick_api::Error>> + Send;
 }
 
 /// A cheap handle to a running poller.
@@ -104,7 +109,12 @@ impl PollerHandle {
     }
 }
 
-pub fn spawn<S: LiveSource>(source: S, cfg: PollConfig, watchlist: Vec<String>, sink: EventSink) -> PollerHandle {
+pub fn spawn<S: LiveSource>(
+    source: S,
+    cfg: PollConfig,
+    watchlist: Vec<String>,
+    sink: EventSink,
+) -> PollerHandle {
     let handle = PollerHandle {
         watchlist: Arc::new(Mutex::new(watchlist)),
         wake: Arc::new(Notify::new()),
@@ -117,7 +127,8 @@ pub fn spawn<S: LiveSource>(source: S, cfg: PollConfig, watchlist: Vec<String>, 
         let mut interval = cfg.idle_interval;
         loop {
             let slugs = h.watchlist.lock().unwrap().clone();
-            let (snapshot, outcome, channel) = poll_once(&source, &mut state, &slugs, interval, &cfg).await;
+            let (snapshot, outcome, channel) =
+                poll_once(&source, &mut state, &slugs, interval, &cfg).await;
             interval = next_interval(interval, outcome, &cfg);
             let snapshot = LiveSnapshot {
                 interval_ms: interval.as_millis() as u64,
@@ -265,7 +276,9 @@ async fn poll_once<S: LiveSource>(
         Some((o, _)) => *o,
         None => Outcome::Ok {
             any_live: own.as_ref().is_some_and(|o| o.is_live)
-                || watchlist.iter().any(|w| w.live.as_ref().is_some_and(|l| l.is_live)),
+                || watchlist
+                    .iter()
+                    .any(|w| w.live.as_ref().is_some_and(|l| l.is_live)),
         },
     };
     if problem.is_none() {
@@ -285,19 +298,33 @@ async fn poll_once<S: LiveSource>(
 fn clone_err(e: &kick_api::Error) -> kick_api::Error {
     use kick_api::Error as E;
     match e {
-        E::RateLimited { endpoint, status, attempts, retry_after } => E::RateLimited {
+        E::RateLimited {
+            endpoint,
+            status,
+            attempts,
+            retry_after,
+        } => E::RateLimited {
             endpoint,
             status: *status,
             attempts: *attempts,
             retry_after: *retry_after,
         },
-        E::Server { endpoint, status, attempts, message } => E::Server {
+        E::Server {
+            endpoint,
+            status,
+            attempts,
+            message,
+        } => E::Server {
             endpoint,
             status: *status,
             attempts: *attempts,
             message: message.clone(),
         },
-        E::Api { endpoint, status, message } => E::Api {
+        E::Api {
+            endpoint,
+            status,
+            message,
+        } => E::Api {
             endpoint,
             status: *status,
             message: message.clone(),
@@ -306,7 +333,9 @@ fn clone_err(e: &kick_api::Error) -> kick_api::Error {
             endpoint,
             message: message.clone(),
         },
-        E::ReloginRequired { reason } => E::ReloginRequired { reason: reason.clone() },
+        E::ReloginRequired { reason } => E::ReloginRequired {
+            reason: reason.clone(),
+        },
         E::NotAuthenticated => E::NotAuthenticated,
         other => E::Api {
             endpoint: "poll",
@@ -334,7 +363,12 @@ pub fn went_live(prev: &LiveSnapshot, next: &LiveSnapshot) -> Vec<LiveEntry> {
 fn same_ignoring_time(prev: Option<&LiveSnapshot>, next: &LiveSnapshot) -> bool {
     match prev {
         None => false,
-        Some(p) => p.own == next.own && p.watchlist == next.watchlist && p.problem == next.problem && p.interval_ms == next.interval_ms,
+        Some(p) => {
+            p.own == next.own
+                && p.watchlist == next.watchlist
+                && p.problem == next.problem
+                && p.interval_ms == next.interval_ms
+        }
     }
 }
 
@@ -353,8 +387,14 @@ mod tests {
     #[test]
     fn interval_adapts_to_live_idle_and_backoff() {
         let c = cfg();
-        assert_eq!(next_interval(Duration::from_secs(30), Outcome::Ok { any_live: true }, &c), c.live_interval);
-        assert_eq!(next_interval(Duration::from_secs(10), Outcome::Ok { any_live: false }, &c), c.idle_interval);
+        assert_eq!(
+            next_interval(Duration::from_secs(30), Outcome::Ok { any_live: true }, &c),
+            c.live_interval
+        );
+        assert_eq!(
+            next_interval(Duration::from_secs(10), Outcome::Ok { any_live: false }, &c),
+            c.idle_interval
+        );
         let mut d = c.live_interval;
         let mut seen = vec![];
         for _ in 0..6 {
@@ -362,7 +402,10 @@ mod tests {
             seen.push(d.as_secs());
         }
         assert_eq!(seen, vec![60, 120, 240, 300, 300, 300]);
-        assert_eq!(next_interval(d, Outcome::Ok { any_live: false }, &c), c.idle_interval);
+        assert_eq!(
+            next_interval(d, Outcome::Ok { any_live: false }, &c),
+            c.idle_interval
+        );
     }
 
     fn entry(slug: &str, live: bool) -> WatchEntry {
@@ -397,6 +440,9 @@ mod tests {
         let a = snap(vec![entry("a", false), entry("b", true)]);
         let b = snap(vec![entry("a", true), entry("b", true), entry("c", true)]);
         let w = went_live(&a, &b);
-        assert_eq!(w.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), vec!["a"]);
+        assert_eq!(
+            w.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(),
+            vec!["a"]
+        );
     }
 }

@@ -38,7 +38,10 @@ pub trait SecretStore: Send + Sync {
     /// Whether the store works at all (one harmless read).
     fn probe(&self) -> KeyringStatus {
         match self.get("probe") {
-            Ok(_) => KeyringStatus { available: true, message: None },
+            Ok(_) => KeyringStatus {
+                available: true,
+                message: None,
+            },
             Err(e) => KeyringStatus {
                 available: false,
                 message: Some(e.to_string()),
@@ -54,7 +57,9 @@ pub struct KeyringStore {
 
 impl KeyringStore {
     pub fn new(service: impl Into<String>) -> Self {
-        KeyringStore { service: service.into() }
+        KeyringStore {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry, StoreError> {
@@ -71,7 +76,12 @@ impl Default for KeyringStore {
 /// keyring's messages can be long D-Bus dumps; keep the first line.
 fn short(e: &keyring::Error) -> String {
     let s = e.to_string();
-    s.lines().next().unwrap_or_default().chars().take(200).collect()
+    s.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect()
 }
 
 impl SecretStore for KeyringStore {
@@ -107,7 +117,10 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     pub fn broken() -> Self {
-        MemoryStore { map: Mutex::default(), broken: true }
+        MemoryStore {
+            map: Mutex::default(),
+            broken: true,
+        }
     }
 
     fn check(&self) -> Result<(), StoreError> {
@@ -127,7 +140,10 @@ impl SecretStore for MemoryStore {
     }
     fn set(&self, key: &str, value: &Secret) -> Result<(), StoreError> {
         self.check()?;
-        self.map.lock().unwrap().insert(key.to_owned(), value.clone());
+        self.map
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), value.clone());
         Ok(())
     }
     fn delete(&self, key: &str) -> Result<(), StoreError> {
@@ -154,7 +170,8 @@ pub fn save_tokens(store: &dyn SecretStore, t: &TokenSet) -> Result<(), StoreErr
         expires_at: t.expires_at.map(|e| e.timestamp()),
         scopes: t.scopes.clone(),
     };
-    let json = Secret::new(serde_json::to_string(&stored).map_err(|_| StoreError::Corrupt(TOKENS))?);
+    let json =
+        Secret::new(serde_json::to_string(&stored).map_err(|_| StoreError::Corrupt(TOKENS))?);
     store.set(TOKENS, &json)
 }
 
@@ -162,12 +179,15 @@ pub fn load_tokens(store: &dyn SecretStore) -> Result<Option<TokenSet>, StoreErr
     let Some(json) = store.get(TOKENS)? else {
         return Ok(None);
     };
-    let s: StoredTokens = serde_json::from_str(json.expose()).map_err(|_| StoreError::Corrupt(TOKENS))?;
+    let s: StoredTokens =
+        serde_json::from_str(json.expose()).map_err(|_| StoreError::Corrupt(TOKENS))?;
     Ok(Some(TokenSet {
         kind: TokenKind::User,
         access_token: Secret::new(s.access_token),
         refresh_token: s.refresh_token.map(Secret::new),
-        expires_at: s.expires_at.and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+        expires_at: s
+            .expires_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
         scopes: s.scopes,
     }))
 }

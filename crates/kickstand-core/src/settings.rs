@@ -72,7 +72,8 @@ mod tests {
 
     #[test]
     fn save_load_and_damaged_file() {
-        let dir = std::env::temp_dir().join(format!("kickstand-settings-{}", rand::random::<u64>()));
+        let dir =
+            std::env::temp_dir().join(format!("kickstand-settings-{}", rand::random::<u64>()));
         let f = SettingsFile::new(dir.join("settings.json"));
         assert_eq!(f.load(), Settings::default());
         let s = Settings {

@@ -45,7 +45,11 @@ impl RevealTimer {
 
 /// Puts the key on the clipboard and clears it after `after`, unless the
 /// streamer copied something else meanwhile.
-pub fn copy_and_clear_later(clipboard: Arc<dyn Clipboard>, key: Secret, after: Duration) -> Result<(), String> {
+pub fn copy_and_clear_later(
+    clipboard: Arc<dyn Clipboard>,
+    key: Secret,
+    after: Duration,
+) -> Result<(), String> {
     clipboard.write_text(key.expose())?;
     tokio::spawn(async move {
         tokio::time::sleep(after).await;
@@ -95,7 +99,11 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(20)).await;
         t.start(REVEAL_FOR, sink.clone()); // revealed again: timer restarts
         tokio::time::sleep(Duration::from_secs(15)).await;
-        assert_eq!(*hidden.lock().unwrap(), 0, "first timer must not hide the second reveal");
+        assert_eq!(
+            *hidden.lock().unwrap(),
+            0,
+            "first timer must not hide the second reveal"
+        );
         tokio::time::sleep(Duration::from_secs(16)).await;
         assert_eq!(*hidden.lock().unwrap(), 1);
     }
@@ -111,6 +119,9 @@ mod tests {
         copy_and_clear_later(cb.clone(), Secret::new("sk_live_2"), REVEAL_FOR).unwrap();
         cb.write_text("something else the streamer copied").unwrap();
         tokio::time::sleep(Duration::from_secs(31)).await;
-        assert_eq!(cb.read_text().as_deref(), Some("something else the streamer copied"));
+        assert_eq!(
+            cb.read_text().as_deref(),
+            Some("something else the streamer copied")
+        );
     }
 }

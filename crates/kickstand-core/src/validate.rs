@@ -12,9 +12,16 @@ pub fn normalise_slug(input: &str) -> AppResult<String> {
     }
     let s = s.trim_end_matches('/').to_ascii_lowercase();
     if s.is_empty() {
-        return Err(AppError::invalid("slug", "Enter a channel name, like xqc or kick.com/xqc."));
+        return Err(AppError::invalid(
+            "slug",
+            "Enter a channel name, like xqc or kick.com/xqc.",
+        ));
     }
-    if s.len() > 25 || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if s.len() > 25
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return Err(AppError::invalid(
             "slug",
             "Channel names have up to 25 letters, digits, '_' or '-'.",
@@ -28,7 +35,10 @@ pub fn credentials(client_id: &str, client_secret: &str) -> AppResult<(String, S
     let id = client_id.trim();
     let secret = client_secret.trim();
     if id.is_empty() {
-        return Err(AppError::invalid("client_id", "Paste the Client ID of your Kick app."));
+        return Err(AppError::invalid(
+            "client_id",
+            "Paste the Client ID of your Kick app.",
+        ));
     }
     if id.len() < 8 || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::invalid(
@@ -37,10 +47,16 @@ pub fn credentials(client_id: &str, client_secret: &str) -> AppResult<(String, S
         ));
     }
     if secret.is_empty() {
-        return Err(AppError::invalid("client_secret", "Paste the Client Secret of your Kick app."));
+        return Err(AppError::invalid(
+            "client_secret",
+            "Paste the Client Secret of your Kick app.",
+        ));
     }
     if secret.len() > 512 || secret.chars().any(char::is_whitespace) {
-        return Err(AppError::invalid("client_secret", "The Client Secret must be one word with no spaces."));
+        return Err(AppError::invalid(
+            "client_secret",
+            "The Client Secret must be one word with no spaces.",
+        ));
     }
     Ok((id.to_owned(), secret.to_owned()))
 }
@@ -61,8 +77,17 @@ mod tests {
     #[test]
     fn creds() {
         assert!(credentials("01JH2Z3Y4X5W6V7U8T9S0R1Q2P", "abc123").is_ok());
-        assert_eq!(credentials("", "x").unwrap_err().field.as_deref(), Some("client_id"));
-        assert_eq!(credentials("01JH2Z3Y4X5W6V7U8T9S0R1Q2P", " ").unwrap_err().field.as_deref(), Some("client_secret"));
+        assert_eq!(
+            credentials("", "x").unwrap_err().field.as_deref(),
+            Some("client_id")
+        );
+        assert_eq!(
+            credentials("01JH2Z3Y4X5W6V7U8T9S0R1Q2P", " ")
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("client_secret")
+        );
         assert!(credentials("has space id", "x").is_err());
     }
 }

@@ -61,7 +61,10 @@ mod tests {
     fn builds_repeated_ids() {
         let r = users_request(&[UserId(1), UserId(2)]).unwrap();
         assert_eq!(r.path, "/public/v1/users");
-        assert_eq!(r.query, vec![("id", "1".to_string()), ("id", "2".to_string())]);
+        assert_eq!(
+            r.query,
+            vec![("id", "1".to_string()), ("id", "2".to_string())]
+        );
     }
 
     #[test]

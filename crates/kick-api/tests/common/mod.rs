@@ -8,7 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn fake() -> RunningFake {
-    fake_with(FakeConfig { world_tick: None, ..FakeConfig::default() }).await
+    fake_with(FakeConfig {
+        world_tick: None,
+        ..FakeConfig::default()
+    })
+    .await
 }
 
 pub async fn fake_with(config: FakeConfig) -> RunningFake {

@@ -33,7 +33,11 @@ async fn get_users(State(fake): State<AppState>, caller: Caller, params: Params)
         .filter_map(|id| world.users.get(id))
         .map(|u| {
             // email only for the token's own user
-            let email = if caller.user_id() == Some(u.user_id) { u.email.as_str() } else { "" };
+            let email = if caller.user_id() == Some(u.user_id) {
+                u.email.as_str()
+            } else {
+                ""
+            };
             json!({
                 "user_id": u.user_id,
                 "name": u.name,
