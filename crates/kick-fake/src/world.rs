@@ -3,6 +3,8 @@
 
 use crate::tokens::Tokens;
 use chrono::{DateTime, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use std::collections::BTreeMap;
 
 /// The streamer the fake's OAuth logs in as.
@@ -63,6 +65,123 @@ pub struct World {
     pub categories: Vec<FakeCategory>,
 }
 
+const TITLES: &[&str] = &[
+    "Road to top 500",
+    "Chill vibes, chatting with you",
+    "Ranked grind until I drop",
+    "First playthrough, no spoilers!",
+    "Morning coffee stream",
+    "Tournament practice",
+    "Viewer games all night",
+    "Building something new",
+];
+
+fn category_thumb(id: u64) -> String {
+    format!("https://files.kick.com/images/subcategories/{id}/banner/thumb.webp")
+}
+
+const CATEGORY_NAMES: &[(&str, &[&str])] = &[
+    ("Just Chatting", &["IRL"]),
+    ("Slots & Casino", &["Gambling"]),
+    ("Grand Theft Auto V", &["Action", "Open World"]),
+    ("Counter-Strike 2", &["FPS", "Shooter", "Competitive"]),
+    ("Fortnite", &["Battle Royale", "Shooter"]),
+    ("League of Legends", &["MOBA", "Strategy"]),
+    ("Valorant", &["FPS", "Shooter", "Competitive"]),
+    ("Minecraft", &["Sandbox", "Survival"]),
+    ("Call of Duty: Warzone", &["Battle Royale", "FPS"]),
+    ("Apex Legends", &["Battle Royale", "FPS"]),
+    ("Rust", &["Survival", "Open World"]),
+    ("Dota 2", &["MOBA", "Strategy"]),
+    ("Pools, Hot Tubs & Beaches", &["IRL"]),
+    ("Music", &["Creative"]),
+    ("Art", &["Creative"]),
+    ("Software & Game Development", &["Creative", "Tech"]),
+    ("Travel & Outdoors", &["IRL"]),
+    ("Food & Drink", &["IRL"]),
+    ("Sports", &["IRL"]),
+    ("Chess", &["Strategy", "Board Game"]),
+    ("Poker", &["Card Game"]),
+    ("Elden Ring", &["RPG", "Action"]),
+    ("World of Warcraft", &["MMO", "RPG"]),
+    ("Old School RuneScape", &["MMO", "RPG"]),
+    ("Escape from Tarkov", &["FPS", "Survival"]),
+    ("Dead by Daylight", &["Horror", "Survival"]),
+    ("Overwatch 2", &["FPS", "Hero Shooter"]),
+    ("Rocket League", &["Sports", "Racing"]),
+    ("EA Sports FC 26", &["Sports"]),
+    ("NBA 2K26", &["Sports"]),
+    ("Hearthstone", &["Card Game", "Strategy"]),
+    ("Teamfight Tactics", &["Strategy", "Auto Battler"]),
+    ("PUBG: Battlegrounds", &["Battle Royale", "Shooter"]),
+    ("Roblox", &["Sandbox"]),
+    ("The Sims 4", &["Simulation"]),
+    ("Stardew Valley", &["Simulation", "Cozy"]),
+    ("Baldur's Gate 3", &["RPG"]),
+    ("Cyberpunk 2077", &["RPG", "Open World"]),
+    ("Red Dead Redemption 2", &["Action", "Open World"]),
+    ("Hollow Knight: Silksong", &["Metroidvania", "Indie"]),
+    ("Just Dance", &["Music", "Party"]),
+    ("ASMR", &["IRL"]),
+    ("Talk Shows & Podcasts", &["IRL"]),
+    ("Science & Technology", &["Tech"]),
+    ("Fitness & Health", &["IRL"]),
+    ("Retro", &["Classic"]),
+    ("Speedrunning", &["Competitive"]),
+    ("Marvel Rivals", &["Hero Shooter"]),
+    ("Path of Exile 2", &["ARPG", "RPG"]),
+    ("Diablo IV", &["ARPG", "RPG"]),
+];
+const GENRES: &[&str] = &[
+    "Legends",
+    "Arena",
+    "Tactics",
+    "Online",
+    "Chronicles",
+    "Simulator",
+    "Racing",
+    "Kingdoms",
+    "Survivors",
+    "Odyssey",
+];
+const PREFIXES: &[&str] = &[
+    "Super", "Dark", "Star", "Iron", "Neon", "Pixel", "Shadow", "Crystal", "Galaxy", "Wild",
+    "Mystic", "Rogue", "Cosmic", "Frozen", "Golden", "Silent", "Crimson", "Hyper", "Lunar",
+    "Thunder", "Ancient", "Steel", "Turbo", "Solar", "Echo", "Phantom",
+];
+const STREAMERS: &[(&str, &str)] = &[
+    ("NightOwlNina", "en"),
+    ("ProSniperMax", "en"),
+    ("CozyCornerCam", "en"),
+    ("ElRey_Gamer", "es"),
+    ("LunaPlaysLive", "en"),
+    ("TurboTomas", "pt"),
+    ("ChessWithChen", "en"),
+    ("MiaMakesMusic", "en"),
+    ("DerGrosseKarl", "de"),
+    ("PixelPriya", "en"),
+    ("SpeedyShin", "ja"),
+    ("RustRaiderRex", "en"),
+    ("BaristaBella", "en"),
+    ("LeChatBleu", "fr"),
+    ("HoopsHenry", "en"),
+    ("QuietQuinn", "en"),
+    ("AstroAmara", "en"),
+    ("BigBossBoris", "ru"),
+    ("CasinoCarla", "en"),
+    ("DevDanBuilds", "en"),
+    ("GGGabriela", "es"),
+    ("IronIvo", "en"),
+    ("JollyJae", "ko"),
+    ("KartKingKai", "en"),
+    ("MapleMaya", "en"),
+    ("NordicNils", "sv"),
+    ("OrbitOscar", "en"),
+    ("PaintedPaula", "it"),
+    ("RetroRonan", "en"),
+    ("SunnySofia", "pt"),
+];
+
 impl World {
     pub fn seeded(seed: u64) -> Self {
         let mut w = World::default();
@@ -70,35 +189,115 @@ impl World {
         w
     }
 
-    fn seed(&mut self, _seed: u64) {
-        self.categories.push(FakeCategory {
-            id: 15,
-            name: "Just Chatting".into(),
-            thumbnail: "https://files.kick.com/images/subcategories/15/banner/justchatting.webp"
-                .into(),
-            tags: vec!["IRL".into()],
-        });
-        self.users.insert(
+    fn seed(&mut self, seed: u64) {
+        let mut rng = StdRng::seed_from_u64(seed);
+        // Categories: real-looking ids, real names first, then generated ones.
+        let mut id = 1u64;
+        for (name, tags) in CATEGORY_NAMES {
+            let cid = if *name == "Just Chatting" {
+                15
+            } else {
+                100 + id
+            };
+            self.categories.push(FakeCategory {
+                id: cid,
+                name: (*name).into(),
+                thumbnail: category_thumb(cid),
+                tags: tags.iter().map(|t| (*t).into()).collect(),
+            });
+            id += 1;
+        }
+        'outer: for p in PREFIXES {
+            for g in GENRES {
+                if self.categories.len() >= 300 {
+                    break 'outer;
+                }
+                let cid = 1000 + id;
+                id += 1;
+                self.categories.push(FakeCategory {
+                    id: cid,
+                    name: format!("{p} {g}"),
+                    thumbnail: category_thumb(cid),
+                    tags: vec![(*g).into()],
+                });
+            }
+        }
+        self.add_streamer(
             STREAMER_ID,
+            "DemoStreamer",
+            STREAMER_SLUG,
+            "Chill stream, come say hi",
+            15,
+            vec!["English".into(), "Chill".into()],
+            "en",
+            4_240_017,
+        );
+        if let Some(c) = self.channels.get_mut(&STREAMER_ID) {
+            c.channel_description = "Cozy evening streams.".into();
+            c.active_subscribers_count = 12;
+            c.canceled_subscribers_count = 1;
+        }
+        let n_real = CATEGORY_NAMES.len();
+        for (i, (name, lang)) in STREAMERS.iter().enumerate() {
+            let uid = 5_100_000 + i as u64 * 37;
+            let cat = self.categories[rng.gen_range(0..n_real)].id;
+            let title = format!("{} | {}", TITLES[i % TITLES.len()], name);
+            self.add_streamer(
+                uid,
+                name,
+                &name.to_lowercase(),
+                &title,
+                cat,
+                vec![lang.to_uppercase()],
+                lang,
+                6_000_000 + i as u64 * 11,
+            );
+            // Two thirds of the other channels are live, with believable counts.
+            if rng.gen_bool(0.66) {
+                let viewers = (rng.gen::<f64>().powi(3) * 20_000.0) as u64 + 3;
+                let minutes = rng.gen_range(5..360);
+                self.set_live(
+                    uid,
+                    true,
+                    Utc::now() - chrono::Duration::minutes(minutes),
+                    viewers,
+                );
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_streamer(
+        &mut self,
+        uid: u64,
+        name: &str,
+        slug: &str,
+        title: &str,
+        category_id: u64,
+        tags: Vec<String>,
+        lang: &str,
+        chatroom_id: u64,
+    ) {
+        self.users.insert(
+            uid,
             FakeUser {
-                user_id: STREAMER_ID,
-                name: "DemoStreamer".into(),
-                email: "demo@streamer.example".into(),
-                profile_picture:
-                    "https://files.kick.com/images/user/4250001/profile_image/demo.webp".into(),
+                user_id: uid,
+                name: name.into(),
+                email: format!("{slug}@streamer.example"),
+                profile_picture: String::new(),
             },
         );
         self.channels.insert(
-            STREAMER_ID,
+            uid,
             FakeChannel {
-                broadcaster_user_id: STREAMER_ID,
-                slug: STREAMER_SLUG.into(),
-                channel_description: "Cozy evening streams.".into(),
+                broadcaster_user_id: uid,
+                slug: slug.into(),
+                channel_description: String::new(),
                 banner_picture: String::new(),
-                stream_title: "Chill stream, come say hi".into(),
-                category_id: 15,
-                custom_tags: vec!["English".into(), "Chill".into()],
-                language: "en".into(),
+                stream_title: title.into(),
+                category_id,
+                custom_tags: tags,
+                language: lang.into(),
                 is_mature: false,
                 is_live: false,
                 started_at: None,
@@ -107,11 +306,57 @@ impl World {
                 stream_key: format!("sk_us-west-2_{}", crate::tokens::opaque_token()),
                 ingest_url: "rtmps://fa723fc1b171.global-contribute.live-video.net:443/app/".into(),
                 livestream_id: None,
-                chatroom_id: 4_240_017,
-                active_subscribers_count: 12,
-                canceled_subscribers_count: 1,
+                chatroom_id,
+                active_subscribers_count: 0,
+                canceled_subscribers_count: 0,
             },
         );
+    }
+
+    /// Takes a channel live or offline; returns the `livestream.status.updated`
+    /// body when the state changed.
+    pub fn set_live(
+        &mut self,
+        uid: u64,
+        live: bool,
+        started_at: DateTime<Utc>,
+        viewers: u64,
+    ) -> Option<serde_json::Value> {
+        let c = self.channels.get_mut(&uid)?;
+        if c.is_live == live {
+            return None;
+        }
+        let ended_at = if live { None } else { Some(Utc::now()) };
+        let prev_start = c.started_at;
+        c.is_live = live;
+        if live {
+            c.started_at = Some(started_at);
+            c.viewer_count = viewers;
+            c.livestream_id = Some(uuid::Uuid::new_v4().to_string());
+            c.thumbnail = format!(
+                "https://images.kick.com/video_thumbnails/{}/thumb.webp",
+                c.slug
+            );
+        } else {
+            c.started_at = None;
+            c.viewer_count = 0;
+            c.livestream_id = None;
+            c.thumbnail = String::new();
+        }
+        let title = c.stream_title.clone();
+        let name = self
+            .users
+            .get(&uid)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        Some(serde_json::json!({
+            "broadcaster": crate::social::event_user(uid, &name, None),
+            "is_live": live,
+            "title": title,
+            "started_at": if live { Some(fmt(started_at)) } else { prev_start.map(fmt) },
+            "ended_at": ended_at.map(fmt),
+        }))
     }
 
     pub fn channel_by_slug(&self, slug: &str) -> Option<&FakeChannel> {
@@ -125,10 +370,99 @@ impl World {
     }
 }
 
-/// Moves the world one step (viewer counts drift). Called every `world_tick`.
-pub fn tick(_fake: &crate::state::Fake) {}
+/// Moves the world one step: viewer counts drift on live channels and now and
+/// then another channel starts or ends a stream. Called every `world_tick`.
+pub fn tick(fake: &crate::state::Fake) {
+    let mut events = Vec::new();
+    {
+        let mut rng = rand::thread_rng();
+        let mut world = fake.world.lock().unwrap();
+        let ids: Vec<u64> = world.channels.keys().copied().collect();
+        for uid in ids {
+            let c = world.channels.get_mut(&uid).expect("id from keys");
+            if c.is_live {
+                let drift = rng.gen_range(-0.06..0.08);
+                let next =
+                    (c.viewer_count as f64 * (1.0 + drift)).round() as i64 + rng.gen_range(-2..=3);
+                c.viewer_count = next.max(1) as u64;
+            }
+            if uid == STREAMER_ID {
+                continue; // the streamer goes live only when told to
+            }
+            // About one switch per channel per ~15 minutes at a 5 s tick.
+            if rng.gen_bool(0.005) {
+                let live = !world.channels[&uid].is_live;
+                let viewers = (rng.gen::<f64>().powi(3) * 5_000.0) as u64 + 3;
+                if let Some(body) = world.set_live(uid, live, Utc::now(), viewers) {
+                    events.push((uid, body));
+                }
+            }
+        }
+    }
+    for (uid, body) in events {
+        fake.emit("livestream.status.updated", uid, body);
+    }
+}
 
-/// Control routes for the world (`/_fake/...`).
+#[derive(serde::Deserialize, Default)]
+struct LiveControl {
+    broadcaster_user_id: Option<u64>,
+    viewers: Option<u64>,
+}
+
+async fn control_live(
+    axum::extract::State(fake): axum::extract::State<crate::state::AppState>,
+    body: Option<axum::Json<LiveControl>>,
+) -> axum::Json<serde_json::Value> {
+    set_stream(&fake, body.map(|b| b.0).unwrap_or_default(), true)
+}
+
+async fn control_offline(
+    axum::extract::State(fake): axum::extract::State<crate::state::AppState>,
+    body: Option<axum::Json<LiveControl>>,
+) -> axum::Json<serde_json::Value> {
+    set_stream(&fake, body.map(|b| b.0).unwrap_or_default(), false)
+}
+
+fn set_stream(
+    fake: &crate::state::Fake,
+    c: LiveControl,
+    live: bool,
+) -> axum::Json<serde_json::Value> {
+    let uid = c.broadcaster_user_id.unwrap_or(STREAMER_ID);
+    let changed = go_live(fake, uid, live, c.viewers);
+    axum::Json(
+        serde_json::json!({ "broadcaster_user_id": uid, "is_live": live, "changed": changed }),
+    )
+}
+
+/// Takes a channel live (with a starting viewer count) or offline and
+/// announces `livestream.status.updated`. Returns whether anything changed.
+pub fn go_live(fake: &crate::state::Fake, uid: u64, live: bool, viewers: Option<u64>) -> bool {
+    let body = {
+        let mut world = fake.world.lock().unwrap();
+        if let (Some(v), Some(ch)) = (viewers, world.channels.get_mut(&uid)) {
+            if ch.is_live && live {
+                ch.viewer_count = v;
+            }
+        }
+        world.set_live(uid, live, Utc::now(), viewers.unwrap_or(37))
+    };
+    match body {
+        Some(b) => {
+            fake.emit("livestream.status.updated", uid, b);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Control routes for the world (`/_fake/stream/...`).
 pub fn control_routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
+        .route("/_fake/stream/live", axum::routing::post(control_live))
+        .route(
+            "/_fake/stream/offline",
+            axum::routing::post(control_offline),
+        )
 }

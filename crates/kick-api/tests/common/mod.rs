@@ -62,3 +62,29 @@ pub fn app_client(fake: &RunningFake) -> KickClient {
         })),
     )
 }
+
+/// POSTs JSON to a control route of the fake.
+pub async fn control(fake: &RunningFake, path: &str, body: serde_json::Value) -> serde_json::Value {
+    reqwest::Client::new()
+        .post(format!("{}{}", fake.api_base(), path))
+        .json(&body)
+        .send()
+        .await
+        .expect("control route reachable")
+        .json()
+        .await
+        .expect("control route answers JSON")
+}
+
+/// Raw GET with a bearer token (to see Kick's exact answer shape).
+pub async fn raw_get(fake: &RunningFake, path: &str, token: &str) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .get(format!("{}{}", fake.api_base(), path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("fake reachable");
+    let status = r.status().as_u16();
+    let body = r.json().await.unwrap_or(serde_json::Value::Null);
+    (status, body)
+}
