@@ -38,10 +38,6 @@ impl KickConfig {
     pub(crate) fn api_url(&self, path: &str) -> String {
         format!("{}{}", self.api_base, path)
     }
-
-    pub(crate) fn oauth_url(&self, path: &str) -> String {
-        format!("{}{}", self.oauth_base, path)
-    }
 }
 
 fn trim(mut s: String) -> String {
@@ -132,9 +128,6 @@ mod tests {
             c.api_url("/public/v1/users"),
             "http://127.0.0.1:2/public/v1/users"
         );
-        assert_eq!(
-            c.oauth_url("/oauth/token"),
-            "http://127.0.0.1:1/oauth/token"
-        );
+        assert_eq!(c.oauth_base, "http://127.0.0.1:1");
     }
 }

@@ -168,10 +168,6 @@ impl KickClient {
         self.inner.tokens.as_ref()
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
     /// Runs a request whose answer is a `{data, ...}` envelope.
     pub async fn execute<T: DeserializeOwned>(&self, req: ApiRequest) -> Result<ApiResponse<T>> {
         let (status, body) = self.send(&req).await?;

@@ -47,21 +47,25 @@ impl Params {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    /// All values of `key` as u64; `Err(())` if any is not a number.
-    pub fn all_u64(&self, key: &str) -> Result<Vec<u64>, ()> {
+    /// All values of `key` as u64; `Err(NotANumber)` if any is not a number.
+    pub fn all_u64(&self, key: &str) -> Result<Vec<u64>, NotANumber> {
         self.all(key)
             .iter()
-            .map(|s| s.parse().map_err(|_| ()))
+            .map(|s| s.parse().map_err(|_| NotANumber))
             .collect()
     }
 
-    pub fn one_u64(&self, key: &str) -> Result<Option<u64>, ()> {
+    pub fn one_u64(&self, key: &str) -> Result<Option<u64>, NotANumber> {
         match self.one(key) {
             None => Ok(None),
-            Some(s) => s.parse().map(Some).map_err(|_| ()),
+            Some(s) => s.parse().map(Some).map_err(|_| NotANumber),
         }
     }
 }
+
+/// A query value that should have been a number was not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotANumber;
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = Infallible;

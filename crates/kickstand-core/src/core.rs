@@ -503,8 +503,7 @@ impl Core {
         if let Some(fake) = &demo {
             kick_source::register_demo_redirect(fake, &redirect);
         }
-        let oauth = oauth;
-        let _ = &redirect;
+        let oauth = oauth.with_redirect_uri(redirect);
         let auth = oauth.authorize_url(SCOPES).map_err(AppError::from)?;
         let (cancel_tx, cancel_rx) = tokio::sync::oneshot::channel();
         {

@@ -1,10 +1,13 @@
-//! The Kick API calls the core makes, in one place. (Being connected to the
-//! kick-api endpoints as they land.)
+//! The Kick API calls the core makes, in one place: channel, categories,
+//! live status, stream key, and the loopback login helpers.
 
 use crate::dto::{CategoryView, ChannelLimits, ChannelUpdate, ChannelView, LiveEntry, UserSummary};
-use crate::error::{AppError, AppResult};
-use crate::poller::{LiveSource, Resolved};
-use kick_api::{AuthorizationRequest, KickClient, Secret};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::poller::{LiveSource, Resolved, SlugResolution};
+use kick_api::endpoints::categories::CategoryQuery;
+use kick_api::endpoints::channels::{self as ch, Channel, ChannelLookup, ChannelPatch};
+use kick_api::endpoints::livestreams::Livestream;
+use kick_api::{AuthorizationRequest, CategoryId, KickClient, LoopbackListener, Secret, UserId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -19,84 +22,252 @@ impl KickSource {
     }
 }
 
+fn resolved(c: &Channel) -> Resolved {
+    Resolved {
+        user_id: c.broadcaster_user_id.0,
+        slug: c.slug.clone(),
+        display_name: c.slug.clone(),
+        avatar_url: String::new(),
+    }
+}
+
 impl LiveSource for KickSource {
     async fn own_channel(&self) -> Result<ChannelView, kick_api::Error> {
         own_channel(&self.client, Some(&self.me)).await
     }
 
+    /// Slugs to user ids, 50 per call. Kick fails a whole call on one unknown
+    /// slug (400), so a failed batch is retried slug by slug to find it.
     async fn resolve_slugs(
         &self,
-        _slugs: &[String],
-    ) -> Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error> {
-        todo!()
+        slugs: &[String],
+    ) -> Result<Vec<SlugResolution>, kick_api::Error> {
+        let mut out = Vec::with_capacity(slugs.len());
+        for chunk in slugs.chunks(ch::MAX_CHANNEL_LOOKUPS) {
+            let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+            match self.client.channels(ChannelLookup::Slugs(&refs)).await {
+                Ok(list) => {
+                    for slug in chunk {
+                        let hit = list.iter().find(|c| c.slug.eq_ignore_ascii_case(slug));
+                        out.push((
+                            slug.clone(),
+                            hit.map(resolved)
+                                .ok_or_else(|| format!("No Kick channel named “{slug}”.")),
+                        ));
+                    }
+                }
+                Err(e)
+                    if e.status() == Some(400)
+                        || matches!(e, kick_api::Error::Validation { .. }) =>
+                {
+                    for slug in chunk {
+                        let r = match self.client.channels(ChannelLookup::Slugs(&[slug])).await {
+                            Ok(list) => list
+                                .first()
+                                .map(resolved)
+                                .ok_or_else(|| format!("No Kick channel named “{slug}”.")),
+                            Err(e)
+                                if e.status() == Some(400)
+                                    || matches!(e, kick_api::Error::Validation { .. }) =>
+                            {
+                                Err(format!("No Kick channel named “{slug}”."))
+                            }
+                            Err(e) => return Err(e),
+                        };
+                        out.push((slug.clone(), r));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
-    async fn live_by_ids(&self, _ids: &[u64]) -> Result<HashMap<u64, LiveEntry>, kick_api::Error> {
-        todo!()
+    async fn live_by_ids(&self, ids: &[u64]) -> Result<HashMap<u64, LiveEntry>, kick_api::Error> {
+        let ids: Vec<UserId> = ids.iter().copied().map(UserId).collect();
+        let live = self.client.live_by_user_ids(&ids).await?;
+        Ok(live
+            .into_iter()
+            .map(|l| (l.broadcaster_user.id.0, live_entry(&l)))
+            .collect())
+    }
+}
+
+fn live_entry(l: &Livestream) -> LiveEntry {
+    LiveEntry {
+        slug: l.channel.slug.clone(),
+        display_name: if l.broadcaster_user.username.is_empty() {
+            l.channel.slug.clone()
+        } else {
+            l.broadcaster_user.username.clone()
+        },
+        avatar_url: l.broadcaster_user.profile_picture.clone(),
+        is_live: true,
+        viewer_count: l.viewer_count,
+        started_at_ms: l.started_at.map(|t| t.timestamp_millis()),
+        title: l.title.clone(),
+        category: (!l.category.name.is_empty()).then(|| l.category.name.clone()),
+    }
+}
+
+fn channel_view(c: &Channel, me: Option<&UserSummary>) -> ChannelView {
+    let (display_name, avatar_url) = match me {
+        Some(u) if u.user_id == c.broadcaster_user_id.0 => {
+            (u.name.clone(), u.profile_picture.clone())
+        }
+        _ => (c.slug.clone(), String::new()),
+    };
+    ChannelView {
+        broadcaster_user_id: c.broadcaster_user_id.0,
+        slug: c.slug.clone(),
+        display_name,
+        avatar_url,
+        title: c.stream_title.clone(),
+        category: (c.category.id.0 != 0).then(|| CategoryView {
+            id: c.category.id.0,
+            name: c.category.name.clone(),
+            thumbnail: c.category.thumbnail.clone(),
+        }),
+        tags: c.stream.custom_tags.clone(),
+        language: c.stream.language.clone(),
+        is_live: c.stream.is_live,
+        viewer_count: c.stream.viewer_count,
+        started_at_ms: c
+            .stream
+            .start_time
+            .filter(|_| c.stream.is_live)
+            .map(|t| t.timestamp_millis()),
     }
 }
 
 pub async fn own_channel(
-    _client: &KickClient,
-    _me: Option<&UserSummary>,
+    client: &KickClient,
+    me: Option<&UserSummary>,
 ) -> Result<ChannelView, kick_api::Error> {
-    todo!()
+    let c = client.own_channel().await?;
+    Ok(channel_view(&c, me))
 }
 
 pub fn channel_limits() -> ChannelLimits {
     ChannelLimits {
-        title_max_chars: 140,
-        tags_max: 10,
-        tag_max_chars: 30,
+        title_max_chars: ch::MAX_TITLE_CHARS as u32,
+        tags_max: ch::MAX_TAGS as u32,
+        tag_max_chars: ch::MAX_TAG_CHARS as u32,
     }
 }
 
-pub async fn update_channel(
-    _client: &KickClient,
-    _u: &ChannelUpdate,
-) -> Result<(), kick_api::Error> {
-    todo!()
+pub async fn update_channel(client: &KickClient, u: &ChannelUpdate) -> Result<(), kick_api::Error> {
+    client
+        .update_channel(&ChannelPatch {
+            stream_title: u.title.clone(),
+            category_id: u.category_id.map(CategoryId),
+            custom_tags: u.tags.clone(),
+        })
+        .await
 }
 
 pub async fn search_categories(
-    _client: &KickClient,
-    _q: &str,
+    client: &KickClient,
+    q: &str,
 ) -> Result<Vec<CategoryView>, kick_api::Error> {
-    todo!()
+    let mut query = CategoryQuery::search(q);
+    query.limit = Some(20);
+    let page = client.categories(&query).await?;
+    Ok(page
+        .data
+        .into_iter()
+        .map(|c| CategoryView {
+            id: c.id.0,
+            name: c.name,
+            thumbnail: c.thumbnail,
+        })
+        .collect())
 }
 
-pub async fn stream_key(_client: &KickClient) -> Result<(Secret, Secret), kick_api::Error> {
-    todo!()
-}
-
-pub struct Loopback;
-
-impl Loopback {
-    pub fn port(&self) -> u16 {
-        todo!()
+/// The ingest URL and stream key of the own channel (needs `streamkey:read`).
+pub async fn stream_key(client: &KickClient) -> Result<(Secret, Secret), kick_api::Error> {
+    let c = client.own_channel().await?;
+    match c.stream_credentials() {
+        Some((url, key)) => Ok((url.clone(), key.clone())),
+        None => Err(kick_api::Error::Api {
+            endpoint: "GET /public/v1/channels",
+            status: 403,
+            message: "Kick did not send the stream key (the login lacks streamkey:read)".into(),
+        }),
     }
 }
 
-pub async fn bind_loopback(_port: u16) -> AppResult<Loopback> {
-    todo!()
+pub struct Loopback(LoopbackListener);
+
+impl Loopback {
+    pub fn port(&self) -> u16 {
+        self.0.port()
+    }
+}
+
+pub async fn bind_loopback(port: u16) -> AppResult<Loopback> {
+    LoopbackListener::bind(port, kick_api::loopback::DEFAULT_PATH)
+        .await
+        .map(Loopback)
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::LoginFailed,
+                format!(
+                    "Could not listen for the Kick login on localhost:{port} ({e}). \
+                     Is another Kickstand or program using that port? You can change the port in settings."
+                ),
+            )
+        })
 }
 
 pub async fn wait_for_code(
-    _l: Loopback,
-    _auth: &AuthorizationRequest,
-    _timeout: Duration,
+    l: Loopback,
+    auth: &AuthorizationRequest,
+    timeout: Duration,
 ) -> AppResult<Secret> {
-    todo!()
+    l.0.wait_for_code(&auth.state, timeout)
+        .await
+        .map_err(|e| AppError::new(ErrorCode::LoginFailed, e.to_string()))
 }
 
-pub fn register_demo_redirect(_fake: &kick_fake::RunningFake, _uri: &str) {
-    todo!()
+/// Demo mode: the embedded fake accepts our loopback redirect URI.
+pub fn register_demo_redirect(fake: &kick_fake::RunningFake, uri: &str) {
+    kick_fake::oauth::register_redirect_uri(&fake.state, uri);
 }
 
-pub fn follow_authorize_in_process(_url: String) {
-    todo!()
+/// Demo mode without a browser: plays the browser against the
+/// auto-approving fake (authorize, then follow the redirect to the loopback).
+pub fn follow_authorize_in_process(url: String) {
+    tokio::spawn(async move {
+        let http = match reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+        {
+            Ok(h) => h,
+            Err(e) => return tracing::warn!(error = %e, "demo login: no HTTP client"),
+        };
+        let resp = match http.get(&url).send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return tracing::warn!(error = %e.without_url(), "demo login: authorize failed")
+            }
+        };
+        let Some(next) = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .map(str::to_owned)
+        else {
+            return tracing::warn!(status = resp.status().as_u16(), "demo login: no redirect");
+        };
+        if let Err(e) = http.get(&next).send().await {
+            tracing::warn!(error = %e.without_url(), "demo login: callback failed");
+        }
+    });
 }
 
-pub async fn demo_set_live(_fake: &kick_fake::RunningFake, _live: bool) -> AppResult<()> {
-    Err(AppError::internal("todo"))
+/// Demo control: takes the streamer live or offline at the embedded fake.
+pub async fn demo_set_live(fake: &kick_fake::RunningFake, live: bool) -> AppResult<()> {
+    kick_fake::world::go_live(&fake.state, kick_fake::STREAMER_ID, live, Some(48));
+    Ok(())
 }

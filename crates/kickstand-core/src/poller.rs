@@ -32,6 +32,9 @@ impl Default for PollConfig {
     }
 }
 
+/// A slug and what resolving it gave (the error is a message for the UI).
+pub type SlugResolution = (String, Result<Resolved, String>);
+
 /// A resolved watchlist slug.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
@@ -72,7 +75,7 @@ pub trait LiveSource: Send + Sync + 'static {
     fn resolve_slugs(
         &self,
         slugs: &[String],
-    ) -> impl Future<Output = Result<Vec<(String, Result<Resolved, String>)>, kick_api::Error>> + Send;
+    ) -> impl Future<Output = Result<Vec<SlugResolution>, kick_api::Error>> + Send;
     /// Live entries for those of `ids` that are live (batched inside).
     fn live_by_ids(
         &self,
