@@ -1,0 +1,405 @@
+//! The core's services against a real fake Kick on 127.0.0.1: login through
+//! the loopback listener (an HTTP client plays the browser), restore without
+//! a browser, silent refresh, logout with revoke, live polling, the stream
+//! key's auto-hide, and the keyring-unavailable path. Every event the core
+//! emits is checked for secrets.
+
+use kick_api::{KickConfig, RetryPolicy};
+use kick_fake::{FakeConfig, RunningFake};
+use kickstand_core::core::{Core, CoreOptions, ModeChoice};
+use kickstand_core::dto::{ChannelUpdate, Mode, SessionPhase};
+use kickstand_core::error::ErrorCode;
+use kickstand_core::events::{CoreEvent, EventSink};
+use kickstand_core::poller::PollConfig;
+use kickstand_core::secrets::{self, MemoryStore, SecretStore};
+use kickstand_core::settings::{Settings, SettingsFile};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Default)]
+struct Recorder(Arc<Mutex<Vec<CoreEvent>>>);
+
+impl Recorder {
+    fn sink(&self) -> EventSink {
+        let events = self.0.clone();
+        Arc::new(move |e| events.lock().unwrap().push(e))
+    }
+    fn all(&self) -> Vec<CoreEvent> {
+        self.0.lock().unwrap().clone()
+    }
+    /// Everything the UI would have received, as the JSON it would see.
+    fn as_json(&self) -> String {
+        self.all()
+            .iter()
+            .map(|e| match e {
+                CoreEvent::Status(s) => serde_json::to_string(s).unwrap(),
+                CoreEvent::Channel(c) => serde_json::to_string(c).unwrap(),
+                CoreEvent::Live(l) => serde_json::to_string(l).unwrap(),
+                CoreEvent::WentLive(l) => serde_json::to_string(l).unwrap(),
+                CoreEvent::StreamKeyHidden => "hidden".into(),
+                CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+    async fn wait_for(&self, what: &str, f: impl Fn(&CoreEvent) -> bool) -> CoreEvent {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(e) = self.all().into_iter().rev().find(|e| f(e)) {
+                return e;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn temp_settings(port: u16) -> SettingsFile {
+    let dir = std::env::temp_dir().join(format!(
+        "kickstand-core-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    let f = SettingsFile::new(dir.join("settings.json"));
+    f.save(&Settings {
+        watchlist: vec![],
+        loopback_port: port,
+    })
+    .unwrap();
+    f
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+        ^ std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64
+}
+
+fn fast_poll() -> PollConfig {
+    PollConfig {
+        live_interval: Duration::from_millis(100),
+        idle_interval: Duration::from_millis(200),
+        max_backoff: Duration::from_secs(2),
+    }
+}
+
+async fn kick_fake(port: u16) -> RunningFake {
+    kick_fake::start(FakeConfig {
+        auto_approve: true,
+        redirect_uris: vec![format!("http://localhost:{port}/callback")],
+        world_tick: None,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn kick_options(
+    fake: &RunningFake,
+    store: Arc<dyn SecretStore>,
+    settings: SettingsFile,
+) -> CoreOptions {
+    let mut opts = CoreOptions::new(store, settings);
+    opts.mode = ModeChoice::Kick;
+    opts.kick = KickConfig::new(fake.oauth_base(), fake.api_base()).with_retry(RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(10),
+        max_delay: Duration::from_millis(50),
+        max_retry_after: Duration::from_secs(1),
+    });
+    opts.poll = fast_poll();
+    opts.login_timeout = Duration::from_secs(10);
+    opts
+}
+
+/// Plays the system browser: follows the authorize redirect to the loopback.
+fn browser() -> impl FnOnce(&str) -> Result<(), String> + Send {
+    |url: &str| {
+        let url = url.to_owned();
+        tokio::spawn(async move {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let r = http.get(&url).send().await.unwrap();
+            let next = r.headers()["location"].to_str().unwrap().to_owned();
+            assert!(next.starts_with("http://localhost:"), "{next}");
+            let page = http.get(&next).send().await.unwrap();
+            assert_eq!(page.status(), 200);
+        });
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn kick_mode_login_restore_refresh_and_logout() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    let rec = Recorder::default();
+    let core = Core::start(
+        kick_options(&fake, store.clone(), settings.clone()),
+        rec.sink(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(core.status().mode, Mode::Kick);
+    assert_eq!(core.status().phase, SessionPhase::NeedsCredentials);
+    assert_eq!(
+        core.status().redirect_uri,
+        format!("http://localhost:{port}/callback")
+    );
+
+    // Bad input first: a clear error, nothing stored.
+    let err = core.save_credentials("", "x").await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap();
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+
+    let st = core.login(browser()).await.expect("login");
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+    assert_eq!(st.user.unwrap().name, "DemoStreamer");
+    let stored = secrets::load_tokens(store.as_ref())
+        .unwrap()
+        .expect("tokens stored");
+    let access = stored.access_token.expose().to_owned();
+    let refresh = stored.refresh_token.as_ref().unwrap().expose().to_owned();
+
+    // The channel editor round trip.
+    let ch = core.channel().await.unwrap();
+    assert_eq!(ch.slug, "demostreamer");
+    let ch = core
+        .update_channel(ChannelUpdate {
+            title: Some("Ranked grind tonight".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ch.title, "Ranked grind tonight");
+    let err = core
+        .update_channel(ChannelUpdate {
+            title: Some("x".repeat(141)),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(err.field.as_deref(), Some("title"));
+    let cats = core.search_categories("chess").await.unwrap();
+    assert!(cats.iter().any(|c| c.name == "Chess"));
+
+    // A restart restores the session from the store, without a browser.
+    drop(core);
+    let rec2 = Recorder::default();
+    let core2 = Core::start(
+        kick_options(&fake, store.clone(), settings.clone()),
+        rec2.sink(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(core2.status().phase, SessionPhase::LoggedIn);
+    assert_eq!(fake.metrics()["token_authorization_code"], 1);
+
+    // Expired at Kick: the next call refreshes silently and stores the new pair.
+    reqwest::Client::new()
+        .post(format!("{}/_fake/tokens/expire", fake.api_base()))
+        .send()
+        .await
+        .unwrap();
+    core2.channel().await.expect("works after a silent refresh");
+    assert!(fake.metrics()["token_refresh"].as_u64().unwrap() >= 1);
+    let newer = secrets::load_tokens(store.as_ref()).unwrap().unwrap();
+    assert_ne!(newer.refresh_token.as_ref().unwrap().expose(), refresh);
+
+    // Logout revokes at Kick and deletes the tokens.
+    let newest_access = newer.access_token.expose().to_owned();
+    let st = core2.logout().await.unwrap();
+    assert_eq!(st.phase, SessionPhase::LoggedOut);
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
+    let introspect: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token/introspect", fake.oauth_base()))
+        .bearer_auth(&newest_access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(introspect["data"]["active"], false);
+
+    for json in [rec.as_json(), rec2.as_json()] {
+        for secret in [&access, &refresh, &newest_access, &fake.info.client_secret] {
+            assert!(!json.contains(secret.as_str()), "an event carried a secret");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_dead_refresh_token_returns_to_login_with_a_clear_message() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let rec = Recorder::default();
+    let core = Core::start(
+        kick_options(&fake, store.clone(), temp_settings(port)),
+        rec.sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap();
+    core.login(browser()).await.unwrap();
+    let http = reqwest::Client::new();
+    http.post(format!(
+        "{}/_fake/oauth/revoke-refresh-tokens",
+        fake.api_base()
+    ))
+    .send()
+    .await
+    .unwrap();
+    http.post(format!("{}/_fake/tokens/expire", fake.api_base()))
+        .send()
+        .await
+        .unwrap();
+    let err = core.channel().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ReloginRequired);
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
+}
+
+#[tokio::test]
+async fn no_keyring_is_said_plainly_and_nothing_is_written() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let core = Core::start(
+        kick_options(&fake, Arc::new(MemoryStore::broken()), temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    let st = core.status();
+    assert!(!st.keyring.available);
+    assert!(st
+        .keyring
+        .message
+        .as_deref()
+        .unwrap_or("")
+        .to_lowercase()
+        .contains("keyring"));
+    let err = core
+        .save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::KeyringUnavailable);
+}
+
+fn demo_options() -> CoreOptions {
+    let mut opts = CoreOptions::new(Arc::new(MemoryStore::default()), temp_settings(0));
+    opts.mode = ModeChoice::Demo;
+    opts.demo_uses_browser = false;
+    opts.demo_poll = fast_poll();
+    opts.reveal_for = Duration::from_millis(300);
+    opts
+}
+
+#[tokio::test]
+async fn demo_poller_pushes_live_changes_and_watchlist() {
+    let rec = Recorder::default();
+    let core = Core::start(demo_options(), rec.sink()).await.unwrap();
+    assert_eq!(core.status().mode, Mode::Demo);
+    core.login(|_: &str| Ok(())).await.unwrap();
+    // Nobody watched, offline: the slow interval.: the slow interval.
+    rec.wait_for("idle interval", |e| {
+        matches!(e, CoreEvent::Live(s) if s.own.as_ref().is_some_and(|o| !o.is_live) && s.interval_ms == 200)
+    })
+    .await;
+    core.watchlist_add("NightOwlNina").unwrap();
+    core.watchlist_add("no-such-channel").unwrap();
+    let err = core.watchlist_add("not a slug!").unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+
+    rec.wait_for("watchlist resolved", |e| match e {
+        CoreEvent::Live(s) => {
+            s.watchlist.len() == 2
+                && s.watchlist
+                    .iter()
+                    .any(|w| w.slug.eq_ignore_ascii_case("nightowlnina") && w.live.is_some())
+                && s.watchlist.iter().any(|w| w.error.is_some())
+        }
+        _ => false,
+    })
+    .await;
+
+    core.demo_set_live(true).await.unwrap();
+    let ev = rec
+        .wait_for("own channel live", |e| {
+            matches!(e, CoreEvent::Live(s) if s.own.as_ref().is_some_and(|o| o.is_live && o.viewer_count > 0))
+        })
+        .await;
+    if let CoreEvent::Live(s) = ev {
+        assert!(s.own.unwrap().started_at_ms.is_some());
+    }
+    rec.wait_for(
+        "fast interval while live",
+        |e| matches!(e, CoreEvent::Live(s) if s.interval_ms == 100),
+    )
+    .await;
+
+    // A watched channel going live raises WentLive.
+    let fake = core.demo_fake().unwrap();
+    let nina = {
+        let w = fake.state.world.lock().unwrap();
+        w.channel_by_slug("nightowlnina")
+            .unwrap()
+            .broadcaster_user_id
+    };
+    kick_fake::world::go_live(&fake.state, nina, false, None);
+    rec.wait_for("nina offline", |e| {
+        matches!(e, CoreEvent::Live(s) if s.watchlist.iter().any(|w| w.live.as_ref().is_some_and(|l| l.slug.eq_ignore_ascii_case("nightowlnina") && !l.is_live)))
+    })
+    .await;
+    kick_fake::world::go_live(&fake.state, nina, true, Some(99));
+    rec.wait_for(
+        "went live",
+        |e| matches!(e, CoreEvent::WentLive(l) if l.slug.eq_ignore_ascii_case("nightowlnina")),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn stream_key_reveal_hides_itself_and_never_leaks_into_events() {
+    let rec = Recorder::default();
+    let core = Core::start(demo_options(), rec.sink()).await.unwrap();
+    core.login(|_: &str| Ok(())).await.unwrap();
+    let shown = core.reveal_stream_key().await.unwrap();
+    assert!(shown.stream_key.starts_with("sk_"));
+    assert!(shown.ingest_url.starts_with("rtmps://"));
+    assert!(!format!("{shown:?}").contains(&shown.stream_key));
+    let t = Instant::now();
+    rec.wait_for("hidden", |e| matches!(e, CoreEvent::StreamKeyHidden))
+        .await;
+    assert!(t.elapsed() >= Duration::from_millis(250));
+    assert!(!rec.as_json().contains(&shown.stream_key));
+
+    // Demo-only control refused outside demo mode is covered by ErrorCode::DemoOnly;
+    // here: logout ends the session and reveal needs a login again.
+    core.logout().await.unwrap();
+    let err = core.reveal_stream_key().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotLoggedIn);
+}
