@@ -1,14 +1,51 @@
 #!/usr/bin/env bash
 # Installs everything a fresh machine lacks, then runs every test:
-# Rust unit + integration tests (against the local fake Kick), lint, and the
-# web UI tests when the UI exists.
+#  1. format and lint (cargo fmt, clippy -D warnings);
+#  2. Rust unit + integration tests against the local fake Kick, and the
+#     Tauri command set on the mock runtime; the generated TS bindings must
+#     not drift from the Rust types;
+#  3. the real OS keyring (Secret Service in a private D-Bus session) and
+#     the no-keyring path;
+#  4. the web UI: type check and Vitest;
+#  5. end to end: the real app window under Xvfb driven by tauri-driver +
+#     WebKitWebDriver, against the app's embedded fake Kick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 bash scripts/setup.sh
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+stage() { echo; echo "== $* ($(date +%T))"; }
 
-echo "== cargo fmt --check"
+stage "cargo fmt --check"
 cargo fmt --all -- --check
-echo "== cargo clippy"
+stage "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-echo "== cargo test"
+
+stage "cargo test (workspace)"
 cargo test --workspace --locked
+stage "TypeScript bindings match the Rust types"
+git diff --exit-code -- ui/src/lib/bindings || {
+  echo "ui/src/lib/bindings changed: commit the regenerated bindings" >&2; exit 1; }
+
+stage "real OS keyring (private D-Bus session + gnome-keyring)"
+KR=$(mktemp -d)
+mkdir -p "$KR/home" "$KR/data" "$KR/config"
+HOME="$KR/home" XDG_DATA_HOME="$KR/data" XDG_CONFIG_HOME="$KR/config" KICKSTAND_REAL_KEYRING=1 \
+  dbus-run-session -- bash -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1;
+    cargo test -p kickstand-core --test keyring --locked -- --nocapture' 2> >(grep -v "Failed to set fd limit" >&2)
+rm -rf "$KR"
+stage "no keyring: a plain message, no crash"
+env -u DBUS_SESSION_BUS_ADDRESS KICKSTAND_NO_KEYRING=1 cargo test -p kickstand-core --test keyring --locked
+
+if [ -f ui/src/main.ts ]; then
+  stage "web UI: svelte-check and Vitest"
+  (cd ui && npm run check && npm test)
+fi
+
+if [ -d e2e/tests ]; then
+  stage "end to end: the real window under Xvfb"
+  (cd ui && npm run build)
+  cargo build --features custom-protocol --locked
+  bash e2e/run.sh
+fi
+stage "all tests passed"
