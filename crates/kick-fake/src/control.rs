@@ -16,6 +16,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::world::control_routes())
         .merge(crate::oauth::control_routes())
         .merge(crate::webhooks::control_routes())
+        .merge(crate::social::control_routes())
 }
 
 async fn metrics(State(fake): State<AppState>) -> Json<Value> {

@@ -148,8 +148,13 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         .await
         .map_err(std::io::Error::other)?;
     let (events, _) = broadcast::channel(1024);
+    let mut seeded = world::World::seeded(config.seed);
+    // The demo's rewards were made by the registered app (so it may manage them).
+    for r in &mut seeded.social.rewards {
+        r.app_id = app.app_id.clone();
+    }
     let fake = Arc::new(Fake {
-        world: Mutex::new(world::World::seeded(config.seed)),
+        world: Mutex::new(seeded),
         config,
         app,
         base_url: base_url.clone(),

@@ -58,8 +58,15 @@ pub struct Chatter {
 
 #[derive(Default, Debug)]
 pub struct Social {
-    /// Every chat message by id (bounded by the demo's lifetime; tests are short).
+    /// Every chat message by id.
     pub messages: HashMap<String, ChatMessage>,
+    /// Bans by (broadcaster, user).
+    pub bans: HashMap<(u64, u64), Ban>,
+    /// KICKs gifted to the streamer's channel: (user id, amount).
+    pub kicks: Vec<(u64, u64)>,
+    pub rewards: Vec<FakeReward>,
+    pub redemptions: Vec<FakeRedemption>,
+    pub faults: ChatFaults,
 }
 
 /// A webhook `EventUser` (API.md §5.6).
@@ -133,4 +140,147 @@ pub fn post_message(
     };
     fake.emit("chat.message.sent", broadcaster_user_id, payload);
     message_id
+}
+
+/// A ban or timeout in one channel.
+#[derive(Clone, Debug)]
+pub struct Ban {
+    pub reason: String,
+    pub created_at: DateTime<Utc>,
+    /// `None` = permanent.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl Ban {
+    pub fn active(&self) -> bool {
+        self.expires_at.is_none_or(|e| e > Utc::now())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeReward {
+    pub id: String,
+    pub app_id: String,
+    pub broadcaster_user_id: u64,
+    pub title: String,
+    pub description: String,
+    pub cost: u64,
+    pub background_color: String,
+    pub is_enabled: bool,
+    pub is_paused: bool,
+    pub is_user_input_required: bool,
+    pub should_redemptions_skip_request_queue: bool,
+    pub deleted: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct FakeRedemption {
+    pub id: String,
+    pub reward_id: String,
+    pub broadcaster_user_id: u64,
+    pub redeemer_user_id: u64,
+    pub user_input: String,
+    pub status: &'static str,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+/// Chat fault injection (`POST /_fake/chat/faults`).
+#[derive(Clone, Debug, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct ChatFaults {
+    /// The next N chat sends are answered 429.
+    pub next_429: u32,
+    /// `type: "bot"` sends fail with 500 (KickDevDocs issue #343).
+    pub bot_500: bool,
+}
+
+/// Viewers who chat in the demo world (ids, names, colours, badges).
+pub const CHATTERS: &[(&str, &str, &[&str])] = &[
+    ("pixel_pete", "#FF6B6B", &["subscriber"]),
+    ("luna_moth", "#4ECDC4", &[]),
+    ("gg_gary", "#FFE66D", &["subscriber", "sub_gifter"]),
+    ("modmolly", "#A66CFF", &["moderator"]),
+    ("tacotuesday", "#FF9F1C", &[]),
+    ("quietqueen", "#2EC4B6", &["vip"]),
+    ("n00bslayer", "#E71D36", &[]),
+    ("coffeecat", "#C5D86D", &["subscriber"]),
+    ("ranked_rick", "#3A86FF", &[]),
+    ("emote_emma", "#FF006E", &["og"]),
+    ("lurker_larry", "#8D99AE", &[]),
+    ("hypehank", "#FB5607", &["subscriber"]),
+];
+
+pub const CHATTER_ID_BASE: u64 = 7_300_000;
+
+pub fn chatter(i: usize) -> Chatter {
+    let (name, color, badges) = CHATTERS[i % CHATTERS.len()];
+    Chatter {
+        user_id: CHATTER_ID_BASE + i as u64,
+        username: name.to_owned(),
+        color: color.to_owned(),
+        badges: badges.iter().map(|b| (*b).to_owned()).collect(),
+    }
+}
+
+/// Fills the social world: chatters as users, a KICKs history, two rewards
+/// with pending redemptions on the streamer's channel.
+pub fn seed(world: &mut crate::world::World, app_id_for_seed: &str) {
+    for i in 0..CHATTERS.len() {
+        let c = chatter(i);
+        world.users.insert(
+            c.user_id,
+            crate::world::FakeUser {
+                user_id: c.user_id,
+                name: c.username.clone(),
+                email: String::new(),
+                profile_picture: String::new(),
+            },
+        );
+        world.social.kicks.push((c.user_id, (CHATTERS.len() - i) as u64 * 150));
+    }
+    let b = crate::world::STREAMER_ID;
+    for (i, (title, cost, input)) in [("Hydrate!", 100u64, false), ("Song request", 500, true)]
+        .into_iter()
+        .enumerate()
+    {
+        let id = ulid::Ulid::new().to_string();
+        world.social.rewards.push(FakeReward {
+            id: id.clone(),
+            app_id: app_id_for_seed.to_owned(),
+            broadcaster_user_id: b,
+            title: title.into(),
+            description: String::new(),
+            cost,
+            background_color: "#00e701".into(),
+            is_enabled: true,
+            is_paused: false,
+            is_user_input_required: input,
+            should_redemptions_skip_request_queue: false,
+            deleted: false,
+        });
+        for k in 0..3 {
+            world.social.redemptions.push(FakeRedemption {
+                id: ulid::Ulid::new().to_string(),
+                reward_id: id.clone(),
+                broadcaster_user_id: b,
+                redeemer_user_id: CHATTER_ID_BASE + (i * 3 + k) as u64,
+                user_input: if input { format!("Play song #{k}") } else { String::new() },
+                status: "pending",
+                redeemed_at: Utc::now() - chrono::Duration::minutes(10 - k as i64),
+            });
+        }
+    }
+}
+
+async fn set_chat_faults(
+    axum::extract::State(fake): axum::extract::State<crate::state::AppState>,
+    axum::Json(f): axum::Json<ChatFaults>,
+) -> axum::Json<ChatFaults> {
+    fake.world.lock().unwrap().social.faults = f.clone();
+    axum::Json(f)
+}
+
+/// `POST /_fake/chat/faults {"next_429": N, "bot_500": bool}`.
+pub fn control_routes() -> axum::Router<crate::state::AppState> {
+    axum::Router::new().route("/_fake/chat/faults", axum::routing::post(set_chat_faults))
 }

@@ -186,6 +186,7 @@ impl World {
     pub fn seeded(seed: u64) -> Self {
         let mut w = World::default();
         w.seed(seed);
+        crate::social::seed(&mut w, "seed-app");
         w
     }
 
