@@ -1,7 +1,7 @@
 //! Verification of Kick's signed webhook deliveries (API.md §5).
 //!
-//! Signed bytes are `Kick-Event-Message-Id + "." + Kick-Event-Message-Timestamp
-//! + "." + raw body`; the signature is base64 in `Kick-Event-Signature`. The
+//! Signed bytes are the message id, the timestamp and the raw body joined by
+//! dots (`id.timestamp.body`); the signature is base64 in `Kick-Event-Signature`. The
 //! algorithm follows the public key: RSA PKCS#1 v1.5 with SHA-256 (Kick's real
 //! key is RSA-2048) or Ed25519. Stale timestamps and repeated message ids are
 //! refused; when a signature fails, the key is fetched again once (rate
@@ -25,7 +25,6 @@ pub const H_SIGNATURE_LEGACY: &str = "Kick-Event-Message-Signature";
 pub const H_TIMESTAMP: &str = "Kick-Event-Message-Timestamp";
 pub const H_TYPE: &str = "Kick-Event-Type";
 pub const H_VERSION: &str = "Kick-Event-Version";
-
 
 /// Why a webhook delivery was rejected.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
@@ -157,7 +156,6 @@ impl WebhookVerifier {
             .await
             .map_err(|e| WebhookError::KeyFetch(e.to_string()))?;
         let v = Self::build(VerifyKey::from_pem(&pem)?, Some(client));
-        *v.last_fetch.lock().unwrap() = Some(Instant::now());
         v.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(v)
     }
@@ -259,7 +257,8 @@ impl WebhookVerifier {
             .public_key()
             .await
             .map_err(|e| WebhookError::KeyFetch(e.to_string()))?;
-        self.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.fetches
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         *self.key.write().unwrap() = VerifyKey::from_pem(&pem)?;
         Ok(true)
     }
@@ -452,7 +451,10 @@ pub enum WebhookEvent {
     /// Reward redemptions and KICKs gifts, kept as JSON.
     RewardRedemptionUpdated(Value),
     KicksGifted(Value),
-    Unknown { event_type: String, body: Value },
+    Unknown {
+        event_type: String,
+        body: Value,
+    },
 }
 
 impl WebhookEvent {

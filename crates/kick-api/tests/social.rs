@@ -4,7 +4,9 @@ mod common;
 
 use common::*;
 use kick_api::endpoints::chat::{ChatAs, ChatSend};
-use kick_api::endpoints::rewards::{FailureReason, RedemptionQuery, RedemptionStatus, RewardFields};
+use kick_api::endpoints::rewards::{
+    FailureReason, RedemptionQuery, RedemptionStatus, RewardFields,
+};
 use kick_api::{scopes, Error, MessageId, UserId};
 use kick_fake::STREAMER_ID;
 
@@ -22,7 +24,10 @@ fn say(text: &str) -> ChatSend {
 #[tokio::test]
 async fn chat_send_reply_delete_and_the_event_stream() {
     let fake = fake().await;
-    let c = user_client(&fake, &[scopes::CHAT_WRITE, scopes::MODERATION_CHAT_MESSAGE_MANAGE]);
+    let c = user_client(
+        &fake,
+        &[scopes::CHAT_WRITE, scopes::MODERATION_CHAT_MESSAGE_MANAGE],
+    );
     let mut events = fake.state.events.subscribe();
     let sent = c.send_chat(&say("hello chat")).await.unwrap();
     assert!(sent.is_sent);
@@ -40,7 +45,10 @@ async fn chat_send_reply_delete_and_the_event_stream() {
         .await
         .unwrap();
     let ev = events.recv().await.unwrap();
-    assert_eq!(ev.payload["replies_to"]["message_id"], sent.message_id.as_str());
+    assert_eq!(
+        ev.payload["replies_to"]["message_id"],
+        sent.message_id.as_str()
+    );
     assert_ne!(reply.message_id, sent.message_id);
 
     // Bots write into the token user's channel.
@@ -79,23 +87,42 @@ async fn chat_refusals_and_faults() {
 
     // No chat:write: 403.
     let ro = user_client(&fake, &[scopes::USER_READ]);
-    assert_eq!(ro.send_chat(&say("hi")).await.unwrap_err().status(), Some(403));
+    assert_eq!(
+        ro.send_chat(&say("hi")).await.unwrap_err().status(),
+        Some(403)
+    );
     // Deleting needs its own scope.
     let sent = c.send_chat(&say("keep me")).await.unwrap();
     assert_eq!(
-        c.delete_chat_message(&sent.message_id).await.unwrap_err().status(),
+        c.delete_chat_message(&sent.message_id)
+            .await
+            .unwrap_err()
+            .status(),
         Some(403)
     );
 
     // 429 twice, then it goes through (backoff); the message is posted once.
-    control(&fake, "/_fake/chat/faults", serde_json::json!({"next_429": 2})).await;
+    control(
+        &fake,
+        "/_fake/chat/faults",
+        serde_json::json!({"next_429": 2}),
+    )
+    .await;
     let mut events = fake.state.events.subscribe();
     c.send_chat(&say("after a storm")).await.unwrap();
-    assert_eq!(events.recv().await.unwrap().payload["content"], "after a storm");
+    assert_eq!(
+        events.recv().await.unwrap().payload["content"],
+        "after a storm"
+    );
     assert!(events.try_recv().is_err(), "posted exactly once");
 
     // Kick's known bot 500: a clear server error, not retried (could double-post).
-    control(&fake, "/_fake/chat/faults", serde_json::json!({"bot_500": true})).await;
+    control(
+        &fake,
+        "/_fake/chat/faults",
+        serde_json::json!({"bot_500": true}),
+    )
+    .await;
     let err = c
         .send_chat(&ChatSend {
             sender: ChatAs::Bot,
@@ -105,7 +132,11 @@ async fn chat_refusals_and_faults() {
         .await
         .unwrap_err();
     match err {
-        Error::Server { status: 500, attempts, .. } => assert_eq!(attempts, 1),
+        Error::Server {
+            status: 500,
+            attempts,
+            ..
+        } => assert_eq!(attempts, 1),
         other => panic!("{other:?}"),
     }
 }
@@ -128,13 +159,22 @@ async fn ban_timeout_unban() {
 
     // Unban goes as a JSON body on DELETE and lifts the ban.
     c.unban(ME, VIEWER).await.unwrap();
-    assert_eq!(events.recv().await.unwrap().event_type, "moderation.unbanned");
+    assert_eq!(
+        events.recv().await.unwrap().event_type,
+        "moderation.unbanned"
+    );
     let err = c.unban(ME, VIEWER).await.unwrap_err();
     assert_eq!(err.status(), Some(400), "not banned any more");
 
     // Out of range durations never leave the client; the fake refuses them too.
-    assert!(matches!(c.timeout(ME, VIEWER, 0, None).await, Err(Error::Validation { .. })));
-    assert!(matches!(c.timeout(ME, VIEWER, 10_081, None).await, Err(Error::Validation { .. })));
+    assert!(matches!(
+        c.timeout(ME, VIEWER, 0, None).await,
+        Err(Error::Validation { .. })
+    ));
+    assert!(matches!(
+        c.timeout(ME, VIEWER, 10_081, None).await,
+        Err(Error::Validation { .. })
+    ));
     let token = fake.mint_user_token(&[scopes::MODERATION_BAN]);
     let r = reqwest::Client::new()
         .post(format!("{}/public/v1/moderation/bans", fake.api_base()))
@@ -146,9 +186,15 @@ async fn ban_timeout_unban() {
     assert_eq!(r.status(), 400);
 
     // Unknown users and missing scope.
-    assert_eq!(c.ban(ME, UserId(1), None).await.unwrap_err().status(), Some(404));
+    assert_eq!(
+        c.ban(ME, UserId(1), None).await.unwrap_err().status(),
+        Some(404)
+    );
     let no = user_client(&fake, &[scopes::CHAT_WRITE]);
-    assert_eq!(no.ban(ME, VIEWER, None).await.unwrap_err().status(), Some(403));
+    assert_eq!(
+        no.ban(ME, VIEWER, None).await.unwrap_err().status(),
+        Some(403)
+    );
 }
 
 #[tokio::test]
@@ -174,10 +220,16 @@ async fn kicks_leaderboard() {
     let lb = c.kicks_leaderboard(5).await.unwrap();
     assert_eq!(lb.lifetime.len(), 5);
     assert_eq!(lb.lifetime[0].rank, 1);
-    assert!(lb.lifetime.windows(2).all(|w| w[0].gifted_amount >= w[1].gifted_amount));
+    assert!(lb
+        .lifetime
+        .windows(2)
+        .all(|w| w[0].gifted_amount >= w[1].gifted_amount));
     assert!(c.kicks_leaderboard(101).await.is_err());
     let no = user_client(&fake, &[scopes::USER_READ]);
-    assert_eq!(no.kicks_leaderboard(5).await.unwrap_err().status(), Some(403));
+    assert_eq!(
+        no.kicks_leaderboard(5).await.unwrap_err().status(),
+        Some(403)
+    );
 }
 
 #[tokio::test]
@@ -210,7 +262,10 @@ async fn rewards_crud_and_limits() {
     assert!(r2.is_paused);
     assert_eq!(r2.cost, 3000);
     c.delete_reward(&r.id).await.unwrap();
-    assert_eq!(c.delete_reward(&r.id).await.unwrap_err().status(), Some(404));
+    assert_eq!(
+        c.delete_reward(&r.id).await.unwrap_err().status(),
+        Some(404)
+    );
 
     // 15 per channel.
     for i in 0..13 {
@@ -257,17 +312,25 @@ async fn redemptions_page_accept_and_reject() {
         pending.extend(g.redemptions.iter().cloned());
     }
     assert_eq!(pending.len(), 6);
-    assert!(pending.iter().all(|r| r.status == RedemptionStatus::Pending));
+    assert!(pending
+        .iter()
+        .all(|r| r.status == RedemptionStatus::Pending));
     assert!(first.next_cursor.is_none());
 
     let mut events = fake.state.events.subscribe();
     let ids: Vec<_> = pending.iter().take(2).map(|r| r.id.clone()).collect();
     let failures = c.accept_redemptions(&ids).await.unwrap();
     assert!(failures.is_empty());
-    assert_eq!(events.recv().await.unwrap().event_type, "channel.reward.redemption.updated");
+    assert_eq!(
+        events.recv().await.unwrap().event_type,
+        "channel.reward.redemption.updated"
+    );
     let again = c.accept_redemptions(&ids[..1]).await.unwrap();
     assert_eq!(again[0].reason, FailureReason::NotPending);
-    let rejected = c.reject_redemptions(&[pending[2].id.clone()]).await.unwrap();
+    let rejected = c
+        .reject_redemptions(&[pending[2].id.clone()])
+        .await
+        .unwrap();
     assert!(rejected.is_empty());
     let missing = c
         .reject_redemptions(&["01NOTAREALREDEMPTION00000".into()])
@@ -287,10 +350,21 @@ async fn redemptions_page_accept_and_reject() {
     assert_eq!(accepted, 2);
     // ids cannot be combined with other filters.
     q.ids = ids;
-    assert!(matches!(c.redemptions(&q).await, Err(Error::Validation { .. })));
+    assert!(matches!(
+        c.redemptions(&q).await,
+        Err(Error::Validation { .. })
+    ));
 
     let token = fake.mint_user_token(&[scopes::CHANNEL_REWARDS_READ]);
-    let (status, body) = raw_get(&fake, "/public/v1/channels/rewards/redemptions?limit=2", &token).await;
+    let (status, body) = raw_get(
+        &fake,
+        "/public/v1/channels/rewards/redemptions?limit=2",
+        &token,
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(!body["pagination"]["next_cursor"].as_str().unwrap().is_empty());
+    assert!(!body["pagination"]["next_cursor"]
+        .as_str()
+        .unwrap()
+        .is_empty());
 }

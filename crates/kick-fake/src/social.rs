@@ -236,7 +236,10 @@ pub fn seed(world: &mut crate::world::World, app_id_for_seed: &str) {
                 profile_picture: String::new(),
             },
         );
-        world.social.kicks.push((c.user_id, (CHATTERS.len() - i) as u64 * 150));
+        world
+            .social
+            .kicks
+            .push((c.user_id, (CHATTERS.len() - i) as u64 * 150));
     }
     let b = crate::world::STREAMER_ID;
     for (i, (title, cost, input)) in [("Hydrate!", 100u64, false), ("Song request", 500, true)]
@@ -264,7 +267,11 @@ pub fn seed(world: &mut crate::world::World, app_id_for_seed: &str) {
                 reward_id: id.clone(),
                 broadcaster_user_id: b,
                 redeemer_user_id: CHATTER_ID_BASE + (i * 3 + k) as u64,
-                user_input: if input { format!("Play song #{k}") } else { String::new() },
+                user_input: if input {
+                    format!("Play song #{k}")
+                } else {
+                    String::new()
+                },
                 status: "pending",
                 redeemed_at: Utc::now() - chrono::Duration::minutes(10 - k as i64),
             });

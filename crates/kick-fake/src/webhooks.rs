@@ -65,7 +65,9 @@ enum Signer {
 
 impl std::fmt::Debug for WebhookKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookKeys").field("kind", &self.kind).finish()
+        f.debug_struct("WebhookKeys")
+            .field("kind", &self.kind)
+            .finish()
     }
 }
 
@@ -195,7 +197,8 @@ pub fn spawn_delivery(fake: AppState) {
             };
             let Some(target) = target else { continue };
             for sub in subs {
-                let d = build_delivery(&fake, &sub, &ev.event_type, &ev.payload, chrono::Utc::now());
+                let d =
+                    build_delivery(&fake, &sub, &ev.event_type, &ev.payload, chrono::Utc::now());
                 let times = if dup { 2 } else { 1 };
                 for _ in 0..times {
                     let mut req = http.post(&target).body(d.body.clone());

@@ -102,7 +102,10 @@ mod tests {
             content: "é".repeat(501),
             reply_to: None,
         };
-        assert!(matches!(send_chat_request(&long), Err(Error::Validation { .. })));
+        assert!(matches!(
+            send_chat_request(&long),
+            Err(Error::Validation { .. })
+        ));
         let ok = ChatSend {
             sender: ChatAs::User {
                 broadcaster: UserId(7),

@@ -81,7 +81,10 @@ pub fn create_request(broadcaster: Option<UserId>, events: &[EventSpec]) -> Resu
     if events.is_empty() {
         return Err(Error::validation("events", "give at least one event"));
     }
-    if let Some(e) = events.iter().find(|e| e.name.trim().is_empty() || e.version == 0) {
+    if let Some(e) = events
+        .iter()
+        .find(|e| e.name.trim().is_empty() || e.version == 0)
+    {
         return Err(Error::validation(
             "events",
             format!("`{}` v{} is not an event", e.name, e.version),
@@ -122,7 +125,10 @@ pub fn delete_request(ids: &[SubscriptionId]) -> Result<ApiRequest> {
 }
 
 impl KickClient {
-    pub async fn event_subscriptions(&self, broadcaster: Option<UserId>) -> Result<Vec<Subscription>> {
+    pub async fn event_subscriptions(
+        &self,
+        broadcaster: Option<UserId>,
+    ) -> Result<Vec<Subscription>> {
         Ok(self.execute(list_request(broadcaster)).await?.data)
     }
 
@@ -131,7 +137,10 @@ impl KickClient {
         broadcaster: Option<UserId>,
         events: &[EventSpec],
     ) -> Result<Vec<SubscribeResult>> {
-        Ok(self.execute(create_request(broadcaster, events)?).await?.data)
+        Ok(self
+            .execute(create_request(broadcaster, events)?)
+            .await?
+            .data)
     }
 
     pub async fn unsubscribe_events(&self, ids: &[SubscriptionId]) -> Result<()> {

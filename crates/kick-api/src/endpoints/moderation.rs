@@ -107,6 +107,9 @@ mod tests {
         let u = unban_request(UserId(1), UserId(2));
         assert_eq!(u.method, Method::DELETE);
         assert!(u.query.is_empty());
-        assert_eq!(u.body.unwrap(), json!({"broadcaster_user_id":1,"user_id":2}));
+        assert_eq!(
+            u.body.unwrap(),
+            json!({"broadcaster_user_id":1,"user_id":2})
+        );
     }
 }

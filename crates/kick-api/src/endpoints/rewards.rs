@@ -57,7 +57,10 @@ pub struct RewardFields {
 
 fn check_fields(f: &RewardFields, creating: bool) -> Result<Value> {
     if creating && (f.title.is_none() || f.cost.is_none()) {
-        return Err(Error::validation("reward", "a title and a cost are required"));
+        return Err(Error::validation(
+            "reward",
+            "a title and a cost are required",
+        ));
     }
     if creating && f.is_paused.is_some() {
         return Err(Error::validation("reward", "a new reward cannot be paused"));
@@ -74,16 +77,18 @@ fn check_fields(f: &RewardFields, creating: bool) -> Result<Value> {
     if f.cost == Some(0) {
         return Err(Error::validation("cost", "at least 1"));
     }
-    if f.description.as_ref().is_some_and(|d| d.chars().count() > MAX_DESCRIPTION) {
+    if f.description
+        .as_ref()
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+    {
         return Err(Error::validation(
             "description",
             format!("at most {MAX_DESCRIPTION} characters"),
         ));
     }
     if let Some(c) = &f.background_color {
-        let ok = c.len() == 7
-            && c.starts_with('#')
-            && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+        let ok =
+            c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|ch| ch.is_ascii_hexdigit());
         if !ok {
             return Err(Error::validation("background colour", "use #rrggbb"));
         }
@@ -338,7 +343,9 @@ mod tests {
 
     #[test]
     fn decisions_are_bounded_and_unique() {
-        let ids: Vec<RedemptionId> = (0..26).map(|i| RedemptionId::from(format!("R{i}"))).collect();
+        let ids: Vec<RedemptionId> = (0..26)
+            .map(|i| RedemptionId::from(format!("R{i}")))
+            .collect();
         assert!(decide_request(&ids, true).is_err());
         assert!(decide_request(&[], true).is_err());
         let dup = [RedemptionId::from("A"), RedemptionId::from("A")];

@@ -34,7 +34,10 @@ async fn send(State(fake): State<AppState>, caller: Caller, body: Bytes) -> ApiR
         let mut w = fake.world.lock().unwrap();
         if w.social.faults.next_429 > 0 {
             w.social.faults.next_429 -= 1;
-            return Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"));
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests",
+            ));
         }
         if kind == "bot" && w.social.faults.bot_500 {
             return Err(ApiError::internal());
@@ -48,7 +51,11 @@ async fn send(State(fake): State<AppState>, caller: Caller, body: Bytes) -> ApiR
                 .ok_or_else(ApiError::bad_request)?;
             let w = fake.world.lock().unwrap();
             let u = w.users.get(&me).ok_or_else(ApiError::unauthorized)?;
-            let badges = if b == me { vec!["broadcaster".into()] } else { vec![] };
+            let badges = if b == me {
+                vec!["broadcaster".into()]
+            } else {
+                vec![]
+            };
             (
                 b,
                 Chatter {
@@ -77,11 +84,19 @@ async fn send(State(fake): State<AppState>, caller: Caller, body: Bytes) -> ApiR
             return Err(ApiError::not_found());
         }
         if let Some(r) = &reply_to {
-            if !w.social.messages.get(r).is_some_and(|m| m.broadcaster_user_id == broadcaster) {
+            if w.social
+                .messages
+                .get(r)
+                .is_none_or(|m| m.broadcaster_user_id != broadcaster)
+            {
                 return Err(ApiError::not_found());
             }
         }
-        if w.social.bans.get(&(broadcaster, sender.user_id)).is_some_and(|b| b.active()) {
+        if w.social
+            .bans
+            .get(&(broadcaster, sender.user_id))
+            .is_some_and(|b| b.active())
+        {
             return Err(ApiError::forbidden("You are banned from this chat"));
         }
     }
@@ -110,6 +125,10 @@ async fn remove(
         m.deleted = true;
         m.broadcaster_user_id
     };
-    fake.emit("chat.message.deleted", b, json!({ "message_id": message_id }));
+    fake.emit(
+        "chat.message.deleted",
+        b,
+        json!({ "message_id": message_id }),
+    );
     Ok(no_content())
 }

@@ -20,7 +20,9 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn sub_json(s: &FakeSubscription) -> Value {
-    let t = s.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let t = s
+        .created_at
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     json!({
         "id": s.id, "app_id": s.app_id, "broadcaster_user_id": s.broadcaster_user_id,
         "event": s.event, "version": s.version, "method": "webhook",
@@ -29,7 +31,9 @@ fn sub_json(s: &FakeSubscription) -> Value {
 }
 
 async fn list(State(fake): State<AppState>, caller: Caller, params: Params) -> ApiResult {
-    let filter = params.one_u64("broadcaster_user_id").map_err(|_| ApiError::bad_request())?;
+    let filter = params
+        .one_u64("broadcaster_user_id")
+        .map_err(|_| ApiError::bad_request())?;
     let app_id = fake.app.app_id.clone();
     let w = fake.world.lock().unwrap();
     let data: Vec<Value> = w
@@ -70,12 +74,17 @@ async fn create(State(fake): State<AppState>, caller: Caller, body: Bytes) -> Ap
     }
     let mut out = Vec::new();
     for e in events {
-        let name = e.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let name = e
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let version = e.get("version").and_then(Value::as_u64).unwrap_or(0);
         let mut item = json!({"name": name, "version": version});
-        let taken = w.webhooks.subscriptions.values().any(|s| {
-            s.app_id == app_id && s.broadcaster_user_id == broadcaster && s.event == name
-        });
+        let taken =
+            w.webhooks.subscriptions.values().any(|s| {
+                s.app_id == app_id && s.broadcaster_user_id == broadcaster && s.event == name
+            });
         let count = w
             .webhooks
             .subscriptions
@@ -126,7 +135,8 @@ async fn delete(State(fake): State<AppState>, caller: Caller, params: Params) ->
     let mut w = fake.world.lock().unwrap();
     for id in ids {
         let mine = w.webhooks.subscriptions.get(&id).is_some_and(|s| {
-            s.app_id == app_id && (caller.is_app() || Some(s.broadcaster_user_id) == caller.user_id())
+            s.app_id == app_id
+                && (caller.is_app() || Some(s.broadcaster_user_id) == caller.user_id())
         });
         if mine {
             w.webhooks.subscriptions.remove(&id);

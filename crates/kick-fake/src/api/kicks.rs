@@ -28,7 +28,7 @@ async fn leaderboard(State(fake): State<AppState>, caller: Caller, params: Param
     } else {
         Vec::new()
     };
-    list.sort_by(|a, b| b.1.cmp(&a.1));
+    list.sort_by_key(|e| std::cmp::Reverse(e.1));
     let entries = |scale: u64| -> Vec<Value> {
         list.iter()
             .take(top as usize)
@@ -43,5 +43,7 @@ async fn leaderboard(State(fake): State<AppState>, caller: Caller, params: Param
             })
             .collect()
     };
-    Ok(ok(json!({ "lifetime": entries(1), "month": entries(3), "week": entries(10) })))
+    Ok(ok(
+        json!({ "lifetime": entries(1), "month": entries(3), "week": entries(10) }),
+    ))
 }

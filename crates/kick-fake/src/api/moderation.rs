@@ -29,10 +29,18 @@ async fn ban(State(fake): State<AppState>, caller: Caller, body: Bytes) -> ApiRe
         None | Some(Value::Null) => None,
         Some(d) => match d.as_u64() {
             Some(m) if (1..=10_080).contains(&m) => Some(m),
-            _ => return Err(ApiError::bad_request_msg("duration must be 1 to 10080 minutes")),
+            _ => {
+                return Err(ApiError::bad_request_msg(
+                    "duration must be 1 to 10080 minutes",
+                ))
+            }
         },
     };
-    let reason = v.get("reason").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let reason = v
+        .get("reason")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     if reason.chars().count() > 100 {
         return Err(ApiError::bad_request());
     }

@@ -15,10 +15,19 @@ use serde_json::{json, Map, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/public/v1/channels/rewards", get(list).post(create))
-        .route("/public/v1/channels/rewards/{id}", patch(update).delete(remove))
+        .route(
+            "/public/v1/channels/rewards/{id}",
+            patch(update).delete(remove),
+        )
         .route("/public/v1/channels/rewards/redemptions", get(redemptions))
-        .route("/public/v1/channels/rewards/redemptions/accept", post(accept))
-        .route("/public/v1/channels/rewards/redemptions/reject", post(reject))
+        .route(
+            "/public/v1/channels/rewards/redemptions/accept",
+            post(accept),
+        )
+        .route(
+            "/public/v1/channels/rewards/redemptions/reject",
+            post(reject),
+        )
 }
 
 /// Kick allows at most 15 rewards per channel, disabled ones included.
@@ -61,7 +70,9 @@ fn apply(r: &mut FakeReward, v: &Map<String, Value>, creating: bool) -> Result<(
                 let t = val.as_str().ok_or_else(bad)?;
                 let n = t.trim().chars().count();
                 if n == 0 || n > 50 {
-                    return Err(ApiError::bad_request_msg("title must be 1 to 50 characters"));
+                    return Err(ApiError::bad_request_msg(
+                        "title must be 1 to 50 characters",
+                    ));
                 }
                 r.title = t.trim().to_owned();
             }
@@ -77,7 +88,9 @@ fn apply(r: &mut FakeReward, v: &Map<String, Value>, creating: bool) -> Result<(
             }
             "background_color" => {
                 let c = val.as_str().ok_or_else(bad)?;
-                let ok = c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|x| x.is_ascii_hexdigit());
+                let ok = c.len() == 7
+                    && c.starts_with('#')
+                    && c[1..].chars().all(|x| x.is_ascii_hexdigit());
                 if !ok {
                     return Err(bad());
                 }
@@ -118,9 +131,16 @@ async fn create(State(fake): State<AppState>, caller: Caller, body: Bytes) -> Ap
     };
     apply(&mut r, obj, true)?;
     let mut w = fake.world.lock().unwrap();
-    let count = w.social.rewards.iter().filter(|x| x.broadcaster_user_id == me && !x.deleted).count();
+    let count = w
+        .social
+        .rewards
+        .iter()
+        .filter(|x| x.broadcaster_user_id == me && !x.deleted)
+        .count();
     if count >= MAX_REWARDS {
-        return Err(ApiError::bad_request_msg("Maximum number of rewards reached"));
+        return Err(ApiError::bad_request_msg(
+            "Maximum number of rewards reached",
+        ));
     }
     let out = reward_json(&r);
     w.social.rewards.push(r);
@@ -140,7 +160,9 @@ fn owned<'a>(
         .find(|r| r.id == id && !r.deleted && r.broadcaster_user_id == me)
         .ok_or_else(ApiError::not_found)?;
     if r.app_id != app {
-        return Err(ApiError::forbidden("Only the app that created this reward can change it"));
+        return Err(ApiError::forbidden(
+            "Only the app that created this reward can change it",
+        ));
     }
     Ok(r)
 }
@@ -153,7 +175,10 @@ async fn update(
 ) -> ApiResult {
     let me = caller.user_with_scope("channel:rewards:write")?;
     let v: Value = serde_json::from_slice(&body).map_err(|_| ApiError::bad_request())?;
-    let obj = v.as_object().filter(|o| !o.is_empty()).ok_or_else(ApiError::bad_request)?;
+    let obj = v
+        .as_object()
+        .filter(|o| !o.is_empty())
+        .ok_or_else(ApiError::bad_request)?;
     let app = fake.app.app_id.clone();
     let mut w = fake.world.lock().unwrap();
     let r = owned(&mut w, &id, me, &app)?;
@@ -256,7 +281,11 @@ async fn decide(
         .and_then(Value::as_array)
         .ok_or_else(ApiError::bad_request)?
         .iter()
-        .map(|x| x.as_str().map(str::to_owned).ok_or_else(ApiError::bad_request))
+        .map(|x| {
+            x.as_str()
+                .map(str::to_owned)
+                .ok_or_else(ApiError::bad_request)
+        })
         .collect::<Result<_, _>>()?;
     let unique: std::collections::HashSet<&String> = ids.iter().collect();
     if ids.is_empty() || ids.len() > 25 || unique.len() != ids.len() {
@@ -291,7 +320,11 @@ async fn decide(
             let r = w.social.redemptions[idx].clone();
             let reward = reward.expect("checked above");
             let slim = |uid: u64| {
-                let name = w.users.get(&uid).map(|u| u.name.clone()).unwrap_or_default();
+                let name = w
+                    .users
+                    .get(&uid)
+                    .map(|u| u.name.clone())
+                    .unwrap_or_default();
                 json!({"user_id": uid, "username": name, "is_verified": false,
                        "profile_picture": "", "channel_slug": name.to_lowercase()})
             };
