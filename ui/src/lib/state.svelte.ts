@@ -1,0 +1,79 @@
+// App state, fed only by the initial calls and then by backend events.
+import { api, errorText, subscribe } from './api';
+import type { AppStatus } from './bindings/AppStatus';
+import type { ChannelLimits } from './bindings/ChannelLimits';
+import type { ChannelView } from './bindings/ChannelView';
+import type { LiveSnapshot } from './bindings/LiveSnapshot';
+import type { NoticeLevel } from './bindings/NoticeLevel';
+
+export interface Toast {
+  id: number;
+  level: NoticeLevel;
+  message: string;
+}
+
+class Store {
+  status = $state<AppStatus | null>(null);
+  channel = $state<ChannelView | null>(null);
+  live = $state<LiveSnapshot | null>(null);
+  limits = $state<ChannelLimits>({ title_max_chars: 140, tags_max: 10, tag_max_chars: 30 });
+  toasts = $state<Toast[]>([]);
+  /** Bumped on every `stream-key-hidden` event. */
+  keyHiddenTick = $state(0);
+  startError = $state<string | null>(null);
+  private nextId = 1;
+  private unlisten: (() => void) | null = null;
+
+  async start() {
+    this.unlisten = await subscribe({
+      status: (s) => {
+        const wasIn = this.status?.phase === 'logged_in';
+        this.status = s;
+        if (s.phase === 'logged_in' && !wasIn) void this.loadSession();
+        if (s.phase !== 'logged_in') {
+          this.channel = null;
+          this.live = null;
+        }
+      },
+      channel: (c) => (this.channel = c),
+      live: (l) => (this.live = l),
+      streamKeyHidden: () => this.keyHiddenTick++,
+      notice: (n) => this.toast(n.level, n.message),
+      wentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
+    });
+    try {
+      this.status = await api.appStatus();
+      this.limits = await api.channelLimits();
+      if (this.status.phase === 'logged_in') await this.loadSession();
+    } catch (e) {
+      this.startError = errorText(e);
+    }
+  }
+
+  async loadSession() {
+    try {
+      const [c, l] = await Promise.all([api.channel(), api.liveSnapshot()]);
+      this.channel = c;
+      if (l) this.live = l;
+    } catch (e) {
+      this.toast('error', errorText(e));
+    }
+  }
+
+  toast(level: NoticeLevel, message: string) {
+    const id = this.nextId++;
+    this.toasts = [...this.toasts.slice(-3), { id, level, message }];
+    setTimeout(() => this.dismiss(id), level === 'error' ? 9000 : 5000);
+  }
+
+  dismiss(id: number) {
+    this.toasts = this.toasts.filter((t) => t.id !== id);
+  }
+
+  stop() {
+    this.unlisten?.();
+  }
+}
+
+export const store = new Store();
+export type { Store };
