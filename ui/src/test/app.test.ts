@@ -50,7 +50,7 @@ function backend(status: AppStatus, overrides: Record<string, (args: Record<stri
         case 'live_snapshot':
           return null;
         case 'watchlist_add':
-          return [args?.slug];
+          return [(args as { slug: string }).slug];
         case 'search_categories':
           return [
             { id: 15, name: 'Just Chatting', thumbnail: '' },
