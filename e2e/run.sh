@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd .. && pwd)
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$CARGO_HOME/bin:$PATH"
 APP="$ROOT/target/debug/kickstand"
 [ -x "$APP" ] || { echo "e2e: build the app first (cargo build --features custom-protocol)" >&2; exit 1; }
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
@@ -14,7 +16,7 @@ command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --
 WORK=$(mktemp -d)
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
-export KICKSTAND_MODE=demo KICKSTAND_DEMO_BROWSER=0 KICKSTAND_DEMO_INFO_FILE="$WORK/demo.json"
+export KICKSTAND_MODE=demo KICKSTAND_DEMO_BROWSER=0 KICKSTAND_REVEAL_SECS=4 KICKSTAND_DEMO_INFO_FILE="$WORK/demo.json"
 export KICKSTAND_APP="$APP" E2E_SHOTS="${E2E_SHOTS:-}"
 export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 

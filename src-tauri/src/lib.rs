@@ -35,6 +35,14 @@ pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
         opts.demo_uses_browser = false;
     }
     opts.demo_info_file = std::env::var_os("KICKSTAND_DEMO_INFO_FILE").map(Into::into);
+    // End-to-end tests shorten the 30 s stream key reveal.
+    if let Some(secs) = std::env::var("KICKSTAND_REVEAL_SECS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|s| (1..=30).contains(s))
+    {
+        opts.reveal_for = std::time::Duration::from_secs(secs);
+    }
     opts
 }
 

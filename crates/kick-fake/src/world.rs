@@ -458,6 +458,24 @@ pub fn go_live(fake: &crate::state::Fake, uid: u64, live: bool, viewers: Option<
     }
 }
 
+/// The streamer's channel as the fake holds it (no stream key), for tests
+/// that check what an app changed.
+async fn control_channel(
+    axum::extract::State(fake): axum::extract::State<crate::state::AppState>,
+) -> axum::Json<serde_json::Value> {
+    let w = fake.world.lock().unwrap();
+    let c = &w.channels[&STREAMER_ID];
+    axum::Json(serde_json::json!({
+        "broadcaster_user_id": c.broadcaster_user_id,
+        "slug": c.slug,
+        "stream_title": c.stream_title,
+        "category_id": c.category_id,
+        "custom_tags": c.custom_tags,
+        "is_live": c.is_live,
+        "viewer_count": c.viewer_count,
+    }))
+}
+
 /// Control routes for the world (`/_fake/stream/...`).
 pub fn control_routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new()
@@ -466,4 +484,5 @@ pub fn control_routes() -> axum::Router<crate::state::AppState> {
             "/_fake/stream/offline",
             axum::routing::post(control_offline),
         )
+        .route("/_fake/channel", axum::routing::get(control_channel))
 }
