@@ -51,6 +51,11 @@ after(async () => {
 test('demo: log in, edit the title, go live, reveal the key', async () => {
   assert.equal(await text('demo-badge'), 'DEMO');
   await shot('1-login');
+  // The connect screen (own Kick app credentials) is one click away.
+  await (await $t('use-kick')).click();
+  assert.match(await text('redirect-uri'), /^http:\/\/localhost:\d+\/callback$/);
+  await shot('0-connect');
+  await (await $t('use-kick')).click();
   await (await $t('login-button')).click();
   assert.equal(await text('user-name'), 'DemoStreamer');
   assert.equal(await text('live-state'), 'OFFLINE');
