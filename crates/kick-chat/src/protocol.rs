@@ -1,0 +1,189 @@
+//! Pusher Channels protocol v7 frames and the close-code policy (PUSHER.md §2).
+
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// One text frame: `{event, channel?, data}`. Server `data` is usually a
+/// string holding JSON (double-encoded); `pusher:error` may carry an object.
+/// `data` here is always decoded to a JSON value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Frame {
+    pub event: String,
+    pub channel: Option<String>,
+    pub data: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FrameError {
+    NotJson(String),
+    NoEvent,
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::NotJson(e) => write!(f, "frame is not JSON: {e}"),
+            FrameError::NoEvent => f.write_str("frame has no event name"),
+        }
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+impl Frame {
+    /// Parses a text frame. A string `data` that is itself JSON is decoded;
+    /// one that is not stays a string (as pusher-js does).
+    pub fn parse(text: &str) -> Result<Frame, FrameError> {
+        let v: Value =
+            serde_json::from_str(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
+        let event = v
+            .get("event")
+            .and_then(Value::as_str)
+            .ok_or(FrameError::NoEvent)?
+            .to_owned();
+        let channel = v.get("channel").and_then(Value::as_str).map(str::to_owned);
+        let data = match v.get("data") {
+            Some(Value::String(s)) => {
+                serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
+            }
+            Some(other) => other.clone(),
+            None => Value::Null,
+        };
+        Ok(Frame {
+            event,
+            channel,
+            data,
+        })
+    }
+
+    /// `pusher:connection_established`: socket id and activity timeout.
+    pub fn connection_established(&self) -> Option<(String, Duration)> {
+        if self.event != "pusher:connection_established" {
+            return None;
+        }
+        let id = self.data.get("socket_id")?.as_str()?.to_owned();
+        let secs = self
+            .data
+            .get("activity_timeout")
+            .and_then(Value::as_u64)
+            .unwrap_or(120);
+        Some((id, Duration::from_secs(secs)))
+    }
+
+    /// `pusher:error`: code (may be null) and message.
+    pub fn error(&self) -> Option<(Option<u16>, String)> {
+        if self.event != "pusher:error" {
+            return None;
+        }
+        let code = self
+            .data
+            .get("code")
+            .and_then(Value::as_u64)
+            .map(|c| c as u16);
+        let msg = self
+            .data
+            .get("message")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .or_else(|| self.data.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        Some((code, msg))
+    }
+}
+
+/// Client frames: `data` is a plain object (not a string).
+pub fn subscribe(channel: &str) -> String {
+    json!({"event": "pusher:subscribe", "data": {"auth": "", "channel": channel}}).to_string()
+}
+
+pub fn unsubscribe(channel: &str) -> String {
+    json!({"event": "pusher:unsubscribe", "data": {"channel": channel}}).to_string()
+}
+
+pub fn ping() -> String {
+    json!({"event": "pusher:ping", "data": {}}).to_string()
+}
+
+pub fn pong() -> String {
+    json!({"event": "pusher:pong", "data": {}}).to_string()
+}
+
+/// What to do after the server closed the socket with `code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClosePolicy {
+    /// 4000–4099 (and unknown ≥ 4300): reconnecting unchanged fails again.
+    Stop,
+    /// 4100–4199: back off (≥ 1 s) and reconnect.
+    Backoff,
+    /// 4200–4299: reconnect at once.
+    Immediately,
+    /// WebSocket-level closes and drops: reconnect after a short jittered delay.
+    Retry,
+}
+
+pub fn close_policy(code: Option<u16>) -> ClosePolicy {
+    match code {
+        Some(4000..=4099) => ClosePolicy::Stop,
+        Some(4100..=4199) => ClosePolicy::Backoff,
+        Some(4200..=4299) => ClosePolicy::Immediately,
+        Some(4300..=4999) => ClosePolicy::Stop,
+        _ => ClosePolicy::Retry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_encoded_data_is_decoded() {
+        let f = Frame::parse(
+            r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"123456.7890123\",\"activity_timeout\":120}"}"#,
+        )
+        .unwrap();
+        let (id, t) = f.connection_established().unwrap();
+        assert_eq!(id, "123456.7890123");
+        assert_eq!(t, Duration::from_secs(120));
+    }
+
+    #[test]
+    fn error_data_may_be_an_object_or_a_string() {
+        let f = Frame::parse(r#"{"event":"pusher:error","data":{"code":null,"message":"Bad"}}"#)
+            .unwrap();
+        assert_eq!(f.error(), Some((None, "Bad".into())));
+        let f = Frame::parse(
+            r#"{"event":"pusher:error","data":"{\"code\":4201,\"message\":\"Pong\"}"}"#,
+        )
+        .unwrap();
+        assert_eq!(f.error(), Some((Some(4201), "Pong".into())));
+        let f = Frame::parse(r#"{"event":"pusher:error","data":"plain words"}"#).unwrap();
+        assert_eq!(f.error(), Some((None, "plain words".into())));
+    }
+
+    #[test]
+    fn malformed_frames_are_errors_not_panics() {
+        assert!(matches!(
+            Frame::parse("{not json"),
+            Err(FrameError::NotJson(_))
+        ));
+        assert_eq!(Frame::parse(r#"{"data":{}}"#), Err(FrameError::NoEvent));
+    }
+
+    #[test]
+    fn client_frames_send_data_as_objects() {
+        let v: Value = serde_json::from_str(&subscribe("chatrooms.1.v2")).unwrap();
+        assert_eq!(v["data"]["channel"], "chatrooms.1.v2");
+        assert_eq!(v["data"]["auth"], "");
+        assert!(v["data"].is_object());
+    }
+
+    #[test]
+    fn close_codes_follow_the_protocol() {
+        assert_eq!(close_policy(Some(4001)), ClosePolicy::Stop);
+        assert_eq!(close_policy(Some(4100)), ClosePolicy::Backoff);
+        assert_eq!(close_policy(Some(4201)), ClosePolicy::Immediately);
+        assert_eq!(close_policy(Some(4301)), ClosePolicy::Stop);
+        assert_eq!(close_policy(Some(1006)), ClosePolicy::Retry);
+        assert_eq!(close_policy(None), ClosePolicy::Retry);
+    }
+}
