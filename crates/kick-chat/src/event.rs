@@ -203,3 +203,156 @@ mod tests {
         assert!(ChatMessage::from_data(&serde_json::json!({"content": "no id"})).is_none());
     }
 }
+
+/// The socket's state, always shown to the streamer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ConnectionState {
+    Connecting {
+        attempt: u32,
+    },
+    Connected {
+        socket_id: String,
+    },
+    Reconnecting {
+        in_ms: u64,
+        attempt: u32,
+        reason: String,
+    },
+    Stopped {
+        reason: String,
+    },
+}
+
+/// A typed Kick chat event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChatEvent {
+    State(ConnectionState),
+    Message(ChatMessage),
+    MessageDeleted {
+        message_id: String,
+    },
+    UserBanned {
+        user_id: u64,
+        username: String,
+        permanent: bool,
+        duration_minutes: Option<u64>,
+        expires_at: Option<DateTime<Utc>>,
+    },
+    UserUnbanned {
+        user_id: u64,
+        username: String,
+    },
+    Pinned {
+        message: Option<ChatMessage>,
+    },
+    Unpinned,
+    Subscription {
+        username: String,
+        months: u64,
+    },
+    GiftedSubscriptions {
+        gifter: String,
+        count: u64,
+    },
+    Host {
+        host: String,
+        viewers: u64,
+    },
+    KicksGifted {
+        sender: String,
+        amount: u64,
+        name: String,
+    },
+    Live {
+        live: bool,
+        title: String,
+    },
+    ChatroomUpdated,
+    ChatCleared,
+}
+
+fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    let mut cur = v;
+    for p in path {
+        match cur.get(p) {
+            Some(x) => cur = x,
+            None => return "",
+        }
+    }
+    cur.as_str().unwrap_or_default()
+}
+
+fn u64_at(v: &Value, path: &[&str]) -> Option<u64> {
+    let mut cur = v;
+    for p in path {
+        cur = cur.get(p)?;
+    }
+    u64_of(cur)
+}
+
+impl ChatEvent {
+    /// Maps a Pusher frame to a Kick event (by the name after the last `\`);
+    /// `None` for events Kickstand does not use or malformed payloads.
+    pub fn from_frame(f: &crate::protocol::Frame) -> Option<ChatEvent> {
+        let name = f.event.rsplit('\\').next().unwrap_or_default();
+        let d = &f.data;
+        Some(match name {
+            "ChatMessageEvent" => ChatEvent::Message(ChatMessage::from_data(d)?),
+            "MessageDeletedEvent" => ChatEvent::MessageDeleted {
+                message_id: d.get("message")?.get("id")?.as_str()?.to_owned(),
+            },
+            "UserBannedEvent" => ChatEvent::UserBanned {
+                user_id: u64_at(d, &["user", "id"])?,
+                username: str_at(d, &["user", "username"]).to_owned(),
+                permanent: d.get("permanent").and_then(Value::as_bool).unwrap_or(false),
+                duration_minutes: u64_at(d, &["duration"]),
+                expires_at: d
+                    .get("expires_at")
+                    .and_then(Value::as_str)
+                    .and_then(parse_time),
+            },
+            "UserUnbannedEvent" => ChatEvent::UserUnbanned {
+                user_id: u64_at(d, &["user", "id"])?,
+                username: str_at(d, &["user", "username"]).to_owned(),
+            },
+            "PinnedMessageCreatedEvent" => ChatEvent::Pinned {
+                message: d.get("message").and_then(ChatMessage::from_data),
+            },
+            "PinnedMessageDeletedEvent" => ChatEvent::Unpinned,
+            "SubscriptionEvent" => ChatEvent::Subscription {
+                username: str_at(d, &["username"]).to_owned(),
+                months: u64_at(d, &["months"]).unwrap_or(1),
+            },
+            "GiftedSubscriptionsEvent" => ChatEvent::GiftedSubscriptions {
+                gifter: str_at(d, &["gifter_username"]).to_owned(),
+                count: d
+                    .get("gifted_usernames")
+                    .and_then(Value::as_array)
+                    .map(|a| a.len() as u64)
+                    .unwrap_or(0),
+            },
+            "StreamHostEvent" => ChatEvent::Host {
+                host: str_at(d, &["host_username"]).to_owned(),
+                viewers: u64_at(d, &["number_viewers"]).unwrap_or(0),
+            },
+            "KicksGifted" => ChatEvent::KicksGifted {
+                sender: str_at(d, &["sender", "username"]).to_owned(),
+                amount: u64_at(d, &["gift", "amount"]).unwrap_or(0),
+                name: str_at(d, &["gift", "name"]).to_owned(),
+            },
+            "StreamerIsLive" => ChatEvent::Live {
+                live: true,
+                title: str_at(d, &["livestream", "session_title"]).to_owned(),
+            },
+            "StopStreamBroadcast" => ChatEvent::Live {
+                live: false,
+                title: String::new(),
+            },
+            "ChatroomUpdatedEvent" => ChatEvent::ChatroomUpdated,
+            "ChatroomClearEvent" => ChatEvent::ChatCleared,
+            _ => return None,
+        })
+    }
+}

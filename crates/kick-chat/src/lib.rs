@@ -5,8 +5,10 @@
 //! with emote markup parsed into spans. The socket client (tokio-tungstenite)
 //! builds on it.
 
+pub mod client;
 pub mod event;
 pub mod protocol;
 
-pub use event::{parse_emotes, Badge, ChatMessage, Sender, Span};
+pub use client::{pusher_url, spawn, ChatConfig, ChatHandle, Stats};
+pub use event::{parse_emotes, Badge, ChatEvent, ChatMessage, ConnectionState, Sender, Span};
 pub use protocol::{close_policy, ClosePolicy, Frame, FrameError};

@@ -17,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::oauth::control_routes())
         .merge(crate::webhooks::control_routes())
         .merge(crate::social::control_routes())
+        .merge(crate::pusher::control_routes())
 }
 
 async fn metrics(State(fake): State<AppState>) -> Json<Value> {

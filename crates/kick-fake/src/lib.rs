@@ -8,6 +8,7 @@ pub mod control;
 pub mod faults;
 pub mod oauth;
 pub mod params;
+pub mod pusher;
 pub mod reply;
 pub mod social;
 pub mod state;
@@ -38,6 +39,12 @@ pub struct FakeInfo {
     pub redirect_uri: String,
     pub broadcaster_user_id: u64,
     pub slug: String,
+    /// The chat socket, as Kick's site connects to Pusher.
+    pub pusher_url: String,
+    /// The streamer's chatroom id (differs from the broadcaster id, as on Kick).
+    pub chatroom_id: u64,
+    /// The streamer's channel id for `channel.{id}` socket events.
+    pub channel_id: u64,
 }
 
 /// A fake Kick running in this process. Dropping it stops the server.
@@ -124,6 +131,7 @@ pub fn router(state: AppState) -> Router {
         )))
         .merge(api::unfaulted_routes())
         .merge(oauth::routes())
+        .merge(pusher::routes())
         .merge(control::routes())
         .with_state(state)
 }
@@ -148,6 +156,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         .await
         .map_err(std::io::Error::other)?;
     let (events, _) = broadcast::channel(1024);
+    let (chat_rate, activity_timeout) = (config.chat_rate, config.pusher_activity_timeout);
     let mut seeded = world::World::seeded(config.seed);
     // The demo's rewards were made by the registered app (so it may manage them).
     for r in &mut seeded.social.rewards {
@@ -161,6 +170,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         faults: Default::default(),
         metrics: Metrics::default(),
         events,
+        pusher: pusher::PusherHub::new(chat_rate, activity_timeout),
         webhook_keys,
     });
 
@@ -172,6 +182,13 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         redirect_uri: fake.app.redirect_uris.first().cloned().unwrap_or_default(),
         broadcaster_user_id: STREAMER_ID,
         slug: STREAMER_SLUG.to_owned(),
+        pusher_url: format!(
+            "ws://127.0.0.1:{}/app/{}?protocol=7&client=js&version=8.4.0-rc2&flash=false",
+            addr.port(),
+            pusher::FAKE_PUSHER_KEY
+        ),
+        chatroom_id: fake.world.lock().unwrap().channels[&STREAMER_ID].chatroom_id,
+        channel_id: STREAMER_ID,
     };
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -198,6 +215,8 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         });
     }
     webhooks::spawn_delivery(fake.clone());
+    pusher::spawn_translator(fake.clone());
+    pusher::spawn_chatter(fake.clone());
 
     Ok(RunningFake {
         addr,

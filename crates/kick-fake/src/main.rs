@@ -54,6 +54,12 @@ struct Args {
     /// Seed of the generated world.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Generated chat messages per second into every subscribed chatroom.
+    #[arg(long)]
+    chat_rate: Option<f64>,
+    /// `activity_timeout` the chat socket announces, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pusher_activity_timeout: u64,
 }
 
 #[tokio::main]
@@ -80,6 +86,8 @@ async fn main() -> std::io::Result<()> {
         },
         world_tick: (a.tick_ms > 0).then(|| Duration::from_millis(a.tick_ms)),
         seed: a.seed,
+        chat_rate: a.chat_rate,
+        pusher_activity_timeout: a.pusher_activity_timeout,
         ..FakeConfig::default()
     };
     if !a.redirect_uris.is_empty() {

@@ -36,6 +36,10 @@ pub struct FakeConfig {
     pub world_tick: Option<Duration>,
     /// Seed for the generated world (same seed, same world).
     pub seed: u64,
+    /// Generated chat messages per second into every subscribed chatroom.
+    pub chat_rate: Option<f64>,
+    /// `activity_timeout` the chat socket announces, seconds (Pusher: 120).
+    pub pusher_activity_timeout: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,8 @@ impl Default for FakeConfig {
             webhook_key: WebhookKeyType::Rsa,
             world_tick: Some(Duration::from_secs(5)),
             seed: 42,
+            chat_rate: None,
+            pusher_activity_timeout: 120,
         }
     }
 }
@@ -130,6 +136,7 @@ pub struct Fake {
     pub metrics: Metrics,
     pub events: broadcast::Sender<FakeEvent>,
     pub webhook_keys: crate::webhooks::WebhookKeys,
+    pub pusher: crate::pusher::PusherHub,
 }
 
 pub type AppState = Arc<Fake>;
