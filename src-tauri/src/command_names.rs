@@ -18,4 +18,9 @@ pub const COMMANDS: &[&str] = &[
     "hide_stream_key",
     "copy_stream_key",
     "demo_set_live",
+    "chat_start",
+    "chat_stop",
+    "chat_history",
+    "chat_send",
+    "chat_moderate",
 ];

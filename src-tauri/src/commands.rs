@@ -33,6 +33,11 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         hide_stream_key,
         copy_stream_key,
         demo_set_live,
+        chat_start,
+        chat_stop,
+        chat_history,
+        chat_send,
+        chat_moderate,
     ]
 }
 
@@ -151,4 +156,29 @@ async fn copy_stream_key<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -
 #[tauri::command]
 async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
     core.demo_set_live(live).await
+}
+
+#[tauri::command]
+async fn chat_start(core: State<'_, Core>, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
+    core.chat_start(chatroom_id).await
+}
+
+#[tauri::command]
+fn chat_stop(core: State<'_, Core>) -> ChatStatus {
+    core.chat_stop()
+}
+
+#[tauri::command]
+fn chat_history(core: State<'_, Core>) -> ChatBatch {
+    core.chat_history()
+}
+
+#[tauri::command]
+async fn chat_send(core: State<'_, Core>, request: ChatSendRequest) -> AppResult<()> {
+    core.chat_send(request).await
+}
+
+#[tauri::command]
+async fn chat_moderate(core: State<'_, Core>, action: ModAction) -> AppResult<String> {
+    core.chat_moderate(action).await
 }

@@ -13,6 +13,7 @@ pub const LIVE: &str = "kickstand://live";
 pub const STREAM_KEY_HIDDEN: &str = "kickstand://stream-key-hidden";
 pub const NOTICE: &str = "kickstand://notice";
 pub const WENT_LIVE: &str = "kickstand://went-live";
+pub const CHAT: &str = "kickstand://chat";
 
 pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
     Arc::new(move |event| {
@@ -21,6 +22,7 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
             CoreEvent::Channel(c) => app.emit(CHANNEL, c),
             CoreEvent::Live(l) => app.emit(LIVE, l),
             CoreEvent::StreamKeyHidden => app.emit(STREAM_KEY_HIDDEN, ()),
+            CoreEvent::Chat(b) => app.emit(CHAT, b),
             CoreEvent::Notice(n) => {
                 if n.level == NoticeLevel::Error {
                     tracing::warn!(message = %n.message, "notice");

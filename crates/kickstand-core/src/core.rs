@@ -95,6 +95,7 @@ struct Session {
     poller: Option<PollerHandle>,
     demo: Option<Arc<kick_fake::RunningFake>>,
     login_cancel: Option<tokio::sync::oneshot::Sender<()>>,
+    chat: Option<crate::chat::ChatService>,
 }
 
 struct Inner {
@@ -148,6 +149,7 @@ impl Core {
             poller: None,
             demo: None,
             login_cancel: None,
+            chat: None,
         };
         let core = Core {
             inner: Arc::new(Inner {
@@ -375,6 +377,9 @@ impl Core {
         }
         s.client = None;
         s.user = None;
+        if let Some(c) = s.chat.take() {
+            c.stop();
+        }
     }
 
     fn client(&self) -> AppResult<KickClient> {
@@ -749,6 +754,152 @@ impl Core {
             ));
         }
         Ok((url, key))
+    }
+
+    // ----- chat -----
+
+    /// Turns chat on: the unofficial Pusher socket for the own chatroom.
+    /// In Kick mode the chatroom id comes from `chatroom_id`, the settings,
+    /// or a best-effort lookup at kick.com (often blocked by Cloudflare).
+    pub async fn chat_start(&self, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
+        let _ = self.client()?;
+        let (demo, user) = {
+            let s = self.inner.session.lock().unwrap();
+            (s.demo.clone(), s.user.clone())
+        };
+        let user =
+            user.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
+        let cfg = match demo {
+            Some(f) => {
+                let mut c =
+                    kick_chat::ChatConfig::kick(f.info.chatroom_id, Some(f.info.channel_id));
+                c.url = f.info.pusher_url.clone();
+                c
+            }
+            None => {
+                let saved = self.inner.settings.lock().unwrap().chat_chatroom_id;
+                let slug = self.channel().await.map(|c| c.slug).unwrap_or_default();
+                let id = match chatroom_id.or(saved) {
+                    Some(id) => Some(id),
+                    None => crate::kick_source::lookup_chatroom(&slug).await,
+                };
+                let id = id.ok_or_else(|| {
+                    AppError::invalid(
+                        "chatroom",
+                        "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
+                         Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
+                    )
+                })?;
+                if chatroom_id.is_some() {
+                    let mut settings = self.inner.settings.lock().unwrap();
+                    settings.chat_chatroom_id = Some(id);
+                    let _ = self.inner.opts.settings.save(&settings);
+                }
+                kick_chat::ChatConfig::kick(id, None)
+            }
+        };
+        let service = crate::chat::start(cfg, user.name.clone(), self.inner.sink.clone());
+        let mut s = self.inner.session.lock().unwrap();
+        if let Some(old) = s.chat.replace(service) {
+            old.stop();
+        }
+        Ok(ChatStatus::Connecting)
+    }
+
+    pub fn chat_stop(&self) -> ChatStatus {
+        if let Some(c) = self.inner.session.lock().unwrap().chat.take() {
+            c.stop();
+        }
+        let st = ChatStatus::Off { reason: None };
+        self.emit(CoreEvent::Chat(ChatBatch {
+            items: vec![],
+            status: st.clone(),
+        }));
+        st
+    }
+
+    /// The kept history (up to 2,000 items) and the state, for a panel that opens.
+    pub fn chat_history(&self) -> ChatBatch {
+        let s = self.inner.session.lock().unwrap();
+        match &s.chat {
+            Some(c) => ChatBatch {
+                items: c.history.lock().unwrap().iter().cloned().collect(),
+                status: c.status.lock().unwrap().clone(),
+            },
+            None => ChatBatch {
+                items: vec![],
+                status: ChatStatus::Off { reason: None },
+            },
+        }
+    }
+
+    /// Sends through the official API (the message comes back over the socket).
+    pub async fn chat_send(&self, req: ChatSendRequest) -> AppResult<()> {
+        use kick_api::endpoints::chat::{ChatAs, ChatSend};
+        let client = self.client()?;
+        let me = self.me_id()?;
+        let r = client
+            .send_chat(&ChatSend {
+                sender: if req.as_bot {
+                    ChatAs::Bot
+                } else {
+                    ChatAs::User {
+                        broadcaster: kick_api::UserId(me),
+                    }
+                },
+                content: req.content,
+                reply_to: req.reply_to.map(kick_api::MessageId::from),
+            })
+            .await
+            .map(|_| ())
+            .map_err(AppError::from);
+        self.check_dead_login(r)
+    }
+
+    /// Delete, timeout, ban or unban in the own channel.
+    pub async fn chat_moderate(&self, action: ModAction) -> AppResult<String> {
+        let client = self.client()?;
+        let me = kick_api::UserId(self.me_id()?);
+        let r = match action {
+            ModAction::Delete { message_id } => client
+                .delete_chat_message(&kick_api::MessageId::from(message_id))
+                .await
+                .map(|_| "Message deleted.".to_owned()),
+            ModAction::Timeout { user_id, minutes } => client
+                .timeout(me, kick_api::UserId(user_id), minutes, None)
+                .await
+                .map(|_| format!("Timed out for {minutes} min.")),
+            ModAction::Ban { user_id } => client
+                .ban(me, kick_api::UserId(user_id), None)
+                .await
+                .map(|_| "Banned.".to_owned()),
+            ModAction::Unban { user_id } => client
+                .unban(me, kick_api::UserId(user_id))
+                .await
+                .map(|_| "Unbanned.".to_owned()),
+        }
+        .map_err(AppError::from);
+        self.check_dead_login(r)
+    }
+
+    fn me_id(&self) -> AppResult<u64> {
+        self.inner
+            .session
+            .lock()
+            .unwrap()
+            .user
+            .as_ref()
+            .map(|u| u.user_id)
+            .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))
+    }
+
+    /// Socket counters (benchmarks, diagnostics).
+    pub fn chat_messages_received(&self) -> u64 {
+        let s = self.inner.session.lock().unwrap();
+        s.chat
+            .as_ref()
+            .map(|c| c.stats().get(&c.stats().messages))
+            .unwrap_or(0)
     }
 
     // ----- demo controls -----

@@ -195,3 +195,107 @@ pub enum NoticeLevel {
     Warning,
     Error,
 }
+
+/// The chat socket's state as the panel shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChatStatus {
+    Off {
+        reason: Option<String>,
+    },
+    Connecting,
+    Connected,
+    Reconnecting {
+        #[ts(type = "number")]
+        in_ms: u64,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChatSpan {
+    Text {
+        text: String,
+    },
+    /// Image at `https://files.kick.com/emotes/{id}/fullsize`.
+    Emote {
+        id: String,
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChatLine {
+    pub id: String,
+    #[ts(type = "number")]
+    pub user_id: u64,
+    pub username: String,
+    pub color: String,
+    pub badges: Vec<String>,
+    pub spans: Vec<ChatSpan>,
+    /// The text this message replies to.
+    pub reply_to: Option<String>,
+    #[ts(type = "number | null")]
+    pub created_at_ms: Option<i64>,
+    /// Mentions the streamer.
+    pub mention: bool,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ChatItem {
+    Line(ChatLine),
+    Deleted {
+        message_id: String,
+    },
+    /// Mod actions, subs, gifts, hosts: one line of text.
+    Notice {
+        text: String,
+    },
+}
+
+/// What arrived since the last push (event `kickstand://chat`, at most one per frame).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChatBatch {
+    pub items: Vec<ChatItem>,
+    pub status: ChatStatus,
+}
+
+/// A message to send.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[ts(export)]
+pub struct ChatSendRequest {
+    pub content: String,
+    /// Send as the app's bot instead of the streamer.
+    pub as_bot: bool,
+    pub reply_to: Option<String>,
+}
+
+/// A moderation action from the user card.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(tag = "action", rename_all = "snake_case")]
+#[ts(export)]
+pub enum ModAction {
+    Delete {
+        message_id: String,
+    },
+    Timeout {
+        #[ts(type = "number")]
+        user_id: u64,
+        minutes: u32,
+    },
+    Ban {
+        #[ts(type = "number")]
+        user_id: u64,
+    },
+    Unban {
+        #[ts(type = "number")]
+        user_id: u64,
+    },
+}

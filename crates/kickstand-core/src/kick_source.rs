@@ -271,3 +271,28 @@ pub async fn demo_set_live(fake: &kick_fake::RunningFake, live: bool) -> AppResu
     kick_fake::world::go_live(&fake.state, kick_fake::STREAMER_ID, live, Some(48));
     Ok(())
 }
+
+/// Best effort: the chat room id from kick.com's internal channel API
+/// (`/api/v2/channels/{slug}` → `chatroom.id`). Behind Cloudflare and often
+/// refused; `None` then, and the UI asks for the id.
+pub async fn lookup_chatroom(slug: &str) -> Option<u64> {
+    if slug.is_empty() {
+        return None;
+    }
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64) Kickstand")
+        .build()
+        .ok()?;
+    let v: serde_json::Value = http
+        .get(format!("https://kick.com/api/v2/channels/{slug}"))
+        .send()
+        .await
+        .ok()?
+        .error_for_status()
+        .ok()?
+        .json()
+        .await
+        .ok()?;
+    v.get("chatroom")?.get("id")?.as_u64()
+}

@@ -2,6 +2,7 @@
 //! Tauri dependency. The shell (src-tauri) calls these and turns
 //! [`events::CoreEvent`]s into Tauri events.
 
+pub mod chat;
 pub mod dto;
 pub mod error;
 pub mod events;

@@ -14,6 +14,8 @@ pub struct Settings {
     /// Watched channels by slug, in the order the streamer added them.
     pub watchlist: Vec<String>,
     pub loopback_port: u16,
+    /// The own chat room id for the unofficial chat socket (Kick mode).
+    pub chat_chatroom_id: Option<u64>,
 }
 
 impl Default for Settings {
@@ -21,6 +23,7 @@ impl Default for Settings {
         Settings {
             watchlist: Vec::new(),
             loopback_port: DEFAULT_LOOPBACK_PORT,
+            chat_chatroom_id: None,
         }
     }
 }

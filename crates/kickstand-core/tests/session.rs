@@ -38,6 +38,7 @@ impl Recorder {
                 CoreEvent::WentLive(l) => serde_json::to_string(l).unwrap(),
                 CoreEvent::StreamKeyHidden => "hidden".into(),
                 CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
+                CoreEvent::Chat(b) => serde_json::to_string(b).unwrap(),
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -72,6 +73,7 @@ fn temp_settings(port: u16) -> SettingsFile {
     f.save(&Settings {
         watchlist: vec![],
         loopback_port: port,
+        chat_chatroom_id: None,
     })
     .unwrap();
     f
