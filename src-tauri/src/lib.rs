@@ -35,6 +35,12 @@ pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
         opts.demo_uses_browser = false;
     }
     opts.demo_info_file = std::env::var_os("KICKSTAND_DEMO_INFO_FILE").map(Into::into);
+    if let Some(rate) = std::env::var("KICKSTAND_DEMO_CHAT_RATE")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+    {
+        opts.demo_chat_rate = rate.clamp(0.0, 5000.0);
+    }
     // End-to-end tests shorten the 30 s stream key reveal.
     if let Some(secs) = std::env::var("KICKSTAND_REVEAL_SECS")
         .ok()

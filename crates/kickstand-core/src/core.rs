@@ -58,6 +58,8 @@ pub struct CoreOptions {
     /// Where to write the demo fake's addresses (for end-to-end tests that
     /// check the fake's state). No secret is written.
     pub demo_info_file: Option<std::path::PathBuf>,
+    /// Generated chat messages per second in demo mode.
+    pub demo_chat_rate: f64,
 }
 
 impl CoreOptions {
@@ -78,6 +80,7 @@ impl CoreOptions {
             demo_uses_browser: true,
             demo_loopback_port: 0,
             demo_info_file: None,
+            demo_chat_rate: 1.5,
         }
     }
 }
@@ -212,6 +215,8 @@ impl Core {
                 let fake = kick_fake::start(kick_fake::FakeConfig {
                     auto_approve: true,
                     redirect_uris: vec![],
+                    // A gently moving demo chat (only while the chat panel is on).
+                    chat_rate: Some(self.inner.opts.demo_chat_rate),
                     ..kick_fake::FakeConfig::default()
                 })
                 .await

@@ -12,6 +12,10 @@ import type { LiveEntry } from './bindings/LiveEntry';
 import type { LiveSnapshot } from './bindings/LiveSnapshot';
 import type { Notice } from './bindings/Notice';
 import type { StreamKeyReveal } from './bindings/StreamKeyReveal';
+import type { ChatBatch } from './bindings/ChatBatch';
+import type { ChatSendRequest } from './bindings/ChatSendRequest';
+import type { ChatStatus } from './bindings/ChatStatus';
+import type { ModAction } from './bindings/ModAction';
 
 export const api = {
   appStatus: () => invoke<AppStatus>('app_status'),
@@ -33,6 +37,11 @@ export const api = {
   hideStreamKey: () => invoke<void>('hide_stream_key'),
   copyStreamKey: () => invoke<void>('copy_stream_key'),
   demoSetLive: (live: boolean) => invoke<void>('demo_set_live', { live }),
+  chatStart: (chatroomId: number | null = null) => invoke<ChatStatus>('chat_start', { chatroomId }),
+  chatStop: () => invoke<ChatStatus>('chat_stop'),
+  chatHistory: () => invoke<ChatBatch>('chat_history'),
+  chatSend: (request: ChatSendRequest) => invoke<void>('chat_send', { request }),
+  chatModerate: (action: ModAction) => invoke<string>('chat_moderate', { action }),
 };
 
 export const EVENTS = {
@@ -42,6 +51,7 @@ export const EVENTS = {
   streamKeyHidden: 'kickstand://stream-key-hidden',
   notice: 'kickstand://notice',
   wentLive: 'kickstand://went-live',
+  chat: 'kickstand://chat',
 } as const;
 
 export interface Handlers {
@@ -51,6 +61,7 @@ export interface Handlers {
   streamKeyHidden: () => void;
   notice: (n: Notice) => void;
   wentLive: (e: LiveEntry) => void;
+  chat: (b: ChatBatch) => void;
 }
 
 /** Subscribes to every backend event; returns one function that unsubscribes all. */
@@ -62,6 +73,7 @@ export async function subscribe(h: Handlers): Promise<UnlistenFn> {
     listen<null>(EVENTS.streamKeyHidden, () => h.streamKeyHidden()),
     listen<Notice>(EVENTS.notice, (e) => h.notice(e.payload)),
     listen<LiveEntry>(EVENTS.wentLive, (e) => h.wentLive(e.payload)),
+    listen<ChatBatch>(EVENTS.chat, (e) => h.chat(e.payload)),
   ]);
   return () => offs.forEach((off) => off());
 }

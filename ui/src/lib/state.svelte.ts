@@ -1,5 +1,6 @@
 // App state, fed only by the initial calls and then by backend events.
 import { api, errorText, subscribe } from './api';
+import { chat } from './chat.svelte';
 import type { AppStatus } from './bindings/AppStatus';
 import type { ChannelLimits } from './bindings/ChannelLimits';
 import type { ChannelView } from './bindings/ChannelView';
@@ -33,6 +34,7 @@ class Store {
         if (s.phase !== 'logged_in') {
           this.channel = null;
           this.live = null;
+          chat.clear();
         }
       },
       channel: (c) => (this.channel = c),
@@ -40,6 +42,7 @@ class Store {
       streamKeyHidden: () => this.keyHiddenTick++,
       notice: (n) => this.toast(n.level, n.message),
       wentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
+      chat: (b) => chat.apply(b),
     });
     try {
       this.status = await api.appStatus();

@@ -1,0 +1,66 @@
+// End to end: the chat panel in the real window against the embedded fake:
+// turn chat on, messages arrive, send one and see it echoed, time a user out.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+
+const SHOTS = process.env.E2E_SHOTS || '';
+let browser;
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+
+before(async () => {
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
+  });
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+test('chat: on, messages, send + echo, timeout', async () => {
+  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
+  await (await $t('login-button')).click();
+  await (await $t('chat-toggle')).waitForDisplayed({ timeout: 15000 });
+  await (await $t('chat-toggle')).click();
+  await browser.waitUntil(async () => (await (await $t('chat-state')).getText()) === 'Connected', { timeout: 15000 });
+
+  // The demo chat moves on its own.
+  await browser.waitUntil(async () => (await browser.$$('[data-testid="chat-name"]')).length >= 2, { timeout: 15000 });
+
+  // Send and see it come back over the socket.
+  const text = `hello from e2e ${Date.now() % 100000}`;
+  await (await $t('chat-input')).setValue(text);
+  await (await $t('chat-send')).click();
+  await browser.waitUntil(async () => {
+    for (const el of await browser.$$('[data-testid="chat-content"]')) if ((await el.getText()) === text) return true;
+    return false;
+  }, { timeout: 15000, timeoutMsg: 'own message not echoed' });
+  assert.equal(await (await $t('chat-input')).getValue(), '');
+
+  // Time out a chatter from the user card (two clicks: confirm).
+  const names = await browser.$$('[data-testid="chat-name"]');
+  let target;
+  for (const n of names) if ((await n.getText()) !== 'DemoStreamer') { target = n; break; }
+  assert.ok(target, 'a viewer to moderate');
+  const who = await target.getText();
+  await target.click();
+  await (await $t('user-card')).waitForDisplayed();
+  await (await $t('mod-t10')).click();
+  assert.match(await (await $t('mod-t10')).getText(), /Confirm/);
+  await (await $t('mod-t10')).click();
+  await browser.waitUntil(async () => /10 min/.test(await (await $t('mod-result')).getText()), { timeout: 10000 });
+  await browser.waitUntil(async () => {
+    for (const el of await browser.$$('[data-testid="chat-notice"]')) if ((await el.getText()).includes(`${who} was timed out for 10 min`)) return true;
+    return false;
+  }, { timeout: 15000, timeoutMsg: 'timeout not shown in chat' });
+  if (SHOTS) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await browser.saveScreenshot(path.join(SHOTS, '5-chat.png'));
+  }
+});
