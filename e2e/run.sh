@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 ROOT=$(cd .. && pwd)
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export PATH="$CARGO_HOME/bin:$PATH"
-APP="$ROOT/target/debug/kickstand"
+APP="${KICKSTAND_APP:-$ROOT/target/debug/kickstand}"
 [ -x "$APP" ] || { echo "e2e: build the app first (cargo build --features custom-protocol)" >&2; exit 1; }
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
@@ -30,5 +30,5 @@ dbus-run-session -- bash -c '
   echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
   tauri-driver --port 4444 >"$0/tauri-driver.log" 2>&1 &
   for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.2; done
-  npm test
-' "$WORK"
+  if [ "${1:-test}" = bench ]; then node bench/chat-view.js; else npm test; fi
+' "$WORK" "${1:-test}"

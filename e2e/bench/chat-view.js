@@ -1,0 +1,49 @@
+// Benchmark: the chat view in the real window while the fake pushes chat at
+// a fixed rate. Measures frame times (requestAnimationFrame deltas) and the
+// number of rendered chat rows. Run through run.sh:
+//     bash e2e/run.sh bench            (rate from CHAT_RATE, default 500 msg/s)
+import fs from 'node:fs';
+import { remote } from 'webdriverio';
+
+const RATE = Number(process.env.CHAT_RATE || 500);
+const SECONDS = Number(process.env.BENCH_SECS || 10);
+const browser = await remote({
+  hostname: '127.0.0.1', port: 4444, logLevel: 'warn',
+  capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
+});
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+try {
+  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
+  await (await $t('login-button')).click();
+  await (await $t('chat-toggle')).waitForDisplayed({ timeout: 15000 });
+  await (await $t('chat-toggle')).click();
+  await browser.waitUntil(async () => (await (await $t('chat-state')).getText()) === 'Connected', { timeout: 15000 });
+  const demo = JSON.parse(fs.readFileSync(process.env.KICKSTAND_DEMO_INFO_FILE, 'utf8'));
+  await fetch(`${demo.api_base}/_fake/pusher/rate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: RATE }) });
+  await new Promise((r) => setTimeout(r, 2000)); // fill the history first
+  const stats = await browser.executeAsync((secs, done) => {
+    const deltas = [];
+    let maxRows = 0;
+    let last = performance.now();
+    const end = last + secs * 1000;
+    const names = new Set();
+    function frame(t) {
+      deltas.push(t - last);
+      last = t;
+      maxRows = Math.max(maxRows, document.querySelectorAll('[data-testid="chat-row"]').length);
+      for (const el of document.querySelectorAll('[data-testid="chat-row"]')) names.add(el.dataset.key);
+      if (t < end) requestAnimationFrame(frame);
+      else {
+        deltas.sort((a, b) => a - b);
+        const q = (p) => deltas[Math.min(deltas.length - 1, Math.floor(p * deltas.length))];
+        done({ frames: deltas.length, fps: deltas.length / secs, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: deltas[deltas.length - 1], maxRows, distinctRowsSeen: names.size });
+      }
+    }
+    requestAnimationFrame(frame);
+  }, SECONDS);
+  await fetch(`${demo.api_base}/_fake/pusher/rate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: 0 }) });
+  const r = (x) => Math.round(x * 10) / 10;
+  console.log(JSON.stringify({ rate: RATE, seconds: SECONDS, ...stats, p50: r(stats.p50), p95: r(stats.p95), p99: r(stats.p99), max: r(stats.max), fps: r(stats.fps) }));
+} finally {
+  await browser.deleteSession();
+}
