@@ -445,3 +445,50 @@ async fn cuts_under_load_give_no_duplicates_and_never_stop() {
         "reconnected after every cut ({cuts})"
     );
 }
+
+#[tokio::test]
+async fn duplicated_support_events_show_once() {
+    let fake = fake_with(120).await;
+    let (h, mut rx) = spawn(config(&fake));
+    connected(&mut rx, &fake).await;
+    control(
+        &fake,
+        "/_fake/pusher/support",
+        json!({"kind": "sub", "username": "Fan", "count": 6}),
+    )
+    .await;
+    control(
+        &fake,
+        "/_fake/pusher/support",
+        json!({"kind": "gift", "username": "Whale", "count": 3}),
+    )
+    .await;
+    control(
+        &fake,
+        "/_fake/pusher/support",
+        json!({"kind": "host", "username": "Raider", "count": 42}),
+    )
+    .await;
+    let mut got = Vec::new();
+    while got.len() < 3 {
+        got.push(next_where(&mut rx, "support", |e| !matches!(e, ChatEvent::State(_))).await);
+    }
+    assert!(
+        matches!(&got[0], ChatEvent::Subscription { username, months: 6 } if username == "Fan")
+    );
+    assert!(matches!(
+        &got[1],
+        ChatEvent::GiftedSubscriptions { count: 3, .. }
+    ));
+    assert!(matches!(&got[2], ChatEvent::Host { viewers: 42, .. }));
+    // The twins on channel.{id} are counted and skipped (the legacy
+    // chatrooms.{id} host twin is not subscribed at all).
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(h.stats.get(&h.stats.unknown_events), 2);
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), rx.recv())
+            .await
+            .is_err(),
+        "nothing shown twice"
+    );
+}

@@ -108,6 +108,7 @@ pub fn control_routes() -> Router<AppState> {
         .route("/_fake/pusher/raw", post(control_raw))
         .route("/_fake/pusher/rate", post(control_rate))
         .route("/_fake/pusher/burst", post(control_burst))
+        .route("/_fake/pusher/support", post(control_support))
 }
 
 async fn upgrade(
@@ -528,4 +529,65 @@ async fn control_burst(State(fake): State<AppState>, Json(b): Json<Burst>) -> Js
         }
     }
     Json(json!({"ok": chatroom.is_some()}))
+}
+
+#[derive(serde::Deserialize)]
+struct Support {
+    /// `sub`, `gift` or `host`.
+    kind: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    count: Option<u64>,
+}
+
+/// Announces a sub, a gift bomb or a host in the streamer's chat with Kick's
+/// real duplication patterns (PUSHER.md §7): one event on the chatroom and
+/// its twin on `channel.{id}` (or the legacy chatroom channel for hosts).
+async fn control_support(State(fake): State<AppState>, Json(s): Json<Support>) -> Json<Value> {
+    let uid = crate::world::STREAMER_ID;
+    let Some(room) = fake
+        .world
+        .lock()
+        .unwrap()
+        .channels
+        .get(&uid)
+        .map(|c| c.chatroom_id)
+    else {
+        return Json(json!({"ok": false}));
+    };
+    let who = s.username.unwrap_or_else(|| chatter(3).username);
+    let n = s.count.unwrap_or(1).max(1);
+    let v2 = format!("chatrooms.{room}.v2");
+    let chan = format!("channel.{uid}");
+    let h = &fake.pusher;
+    match s.kind.as_str() {
+        "sub" => {
+            h.publish(
+                v2,
+                r"App\Events\SubscriptionEvent",
+                &json!({"chatroom_id": room, "username": who, "months": n}),
+            );
+            h.publish(
+                chan,
+                r"App\Events\ChannelSubscriptionEvent",
+                &json!({"user_ids": [7_300_003], "username": who, "channel_id": uid}),
+            );
+        }
+        "gift" => {
+            let names: Vec<String> = (0..n as usize).map(|i| chatter(i).username).collect();
+            h.publish(v2, "GiftedSubscriptionsEvent", &json!({"chatroom_id": room, "gifted_usernames": names, "gifter_username": who, "gifter_total": n}));
+            h.publish(
+                chan,
+                r"App\Events\LuckyUsersWhoGotGiftSubscriptionsEvent",
+                &json!({"channel": {"id": uid}, "usernames": names, "gifter_username": who}),
+            );
+        }
+        "host" => {
+            h.publish(v2, r"App\Events\StreamHostEvent", &json!({"chatroom_id": room, "optional_message": null, "number_viewers": n, "host_username": who}));
+            h.publish(format!("chatrooms.{room}"), r"App\Events\StreamHostedEvent", &json!({"message": {"id": uuid::Uuid::new_v4().to_string(), "numberOfViewers": n, "optionalMessage": null, "createdAt": chrono::Utc::now().to_rfc3339()}, "user": {"id": 7_300_003, "username": who, "isSuperAdmin": false, "verified": false}}));
+        }
+        _ => return Json(json!({"ok": false, "error": "kind is sub, gift or host"})),
+    }
+    Json(json!({"ok": true}))
 }

@@ -25,8 +25,15 @@ fn cpu_seconds() -> f64 {
 
 #[tokio::main]
 async fn main() {
-    let rates: Vec<f64> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
-    let rates = if rates.is_empty() { vec![100.0, 500.0, 1000.0, 2000.0, 5000.0] } else { rates };
+    let rates: Vec<f64> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let rates = if rates.is_empty() {
+        vec![100.0, 500.0, 1000.0, 2000.0, 5000.0]
+    } else {
+        rates
+    };
     let exe = std::env::var("KICK_FAKE").unwrap_or_else(|_| "target/release/kick-fake".into());
     let mut child = Command::new(&exe)
         .args(["--port", "0", "--tick-ms", "0"])
@@ -35,7 +42,9 @@ async fn main() {
         .spawn()
         .unwrap_or_else(|e| panic!("start {exe}: {e} (cargo build --release -p kick-fake)"));
     let mut line = String::new();
-    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let info: serde_json::Value = serde_json::from_str(&line).unwrap();
     let api = info["api_base"].as_str().unwrap().to_owned();
 
@@ -45,7 +54,11 @@ async fn main() {
     let sink: kickstand_core::EventSink = Arc::new(move |e| {
         if let CoreEvent::Chat(b) = e {
             p2.fetch_add(1, Ordering::Relaxed);
-            let n = b.items.iter().filter(|i| matches!(i, kickstand_core::dto::ChatItem::Line(_))).count();
+            let n = b
+                .items
+                .iter()
+                .filter(|i| matches!(i, kickstand_core::dto::ChatItem::Line(_)))
+                .count();
             m2.fetch_add(n as u64, Ordering::Relaxed);
         }
     });
@@ -58,9 +71,18 @@ async fn main() {
     println!("| offered msg/s | delivered msg/s | UI pushes/s | CPU µs/msg (client) | CPU % of one core |");
     println!("|---:|---:|---:|---:|---:|");
     for rate in rates {
-        http.post(format!("{api}/_fake/pusher/rate")).json(&serde_json::json!({"rate": rate})).send().await.unwrap();
+        http.post(format!("{api}/_fake/pusher/rate"))
+            .json(&serde_json::json!({"rate": rate}))
+            .send()
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(500)).await; // settle
-        let (m0, p0, c0, t0) = (msgs.load(Ordering::Relaxed), pushes.load(Ordering::Relaxed), cpu_seconds(), Instant::now());
+        let (m0, p0, c0, t0) = (
+            msgs.load(Ordering::Relaxed),
+            pushes.load(Ordering::Relaxed),
+            cpu_seconds(),
+            Instant::now(),
+        );
         tokio::time::sleep(Duration::from_secs(5)).await;
         let secs = t0.elapsed().as_secs_f64();
         let m = (msgs.load(Ordering::Relaxed) - m0) as f64;
@@ -74,6 +96,10 @@ async fn main() {
             cpu / secs * 100.0
         );
     }
-    http.post(format!("{api}/_fake/pusher/rate")).json(&serde_json::json!({"rate": 0})).send().await.unwrap();
+    http.post(format!("{api}/_fake/pusher/rate"))
+        .json(&serde_json::json!({"rate": 0}))
+        .send()
+        .await
+        .unwrap();
     let _ = child.kill();
 }

@@ -800,7 +800,11 @@ impl Core {
                     settings.chat_chatroom_id = Some(id);
                     let _ = self.inner.opts.settings.save(&settings);
                 }
-                kick_chat::ChatConfig::kick(id, None)
+                let mut c = kick_chat::ChatConfig::kick(id, None);
+                if let Some(url) = self.inner.settings.lock().unwrap().chat_url.clone() {
+                    c.url = url;
+                }
+                c
             }
         };
         let service = crate::chat::start(cfg, user.name.clone(), self.inner.sink.clone());

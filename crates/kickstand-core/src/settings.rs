@@ -16,6 +16,9 @@ pub struct Settings {
     pub loopback_port: u16,
     /// The own chat room id for the unofficial chat socket (Kick mode).
     pub chat_chatroom_id: Option<u64>,
+    /// Another Pusher host/app for the chat socket (full URL with
+    /// `/app/{key}?protocol=7`); Kick's current one when unset.
+    pub chat_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -24,6 +27,7 @@ impl Default for Settings {
             watchlist: Vec::new(),
             loopback_port: DEFAULT_LOOPBACK_PORT,
             chat_chatroom_id: None,
+            chat_url: None,
         }
     }
 }

@@ -74,6 +74,7 @@ fn temp_settings(port: u16) -> SettingsFile {
         watchlist: vec![],
         loopback_port: port,
         chat_chatroom_id: None,
+        chat_url: None,
     })
     .unwrap();
     f
