@@ -102,4 +102,5 @@ async fn main() {
         .await
         .unwrap();
     let _ = child.kill();
+    let _ = child.wait();
 }
