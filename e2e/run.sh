@@ -26,9 +26,13 @@ trap cleanup EXIT
 Xvfb :97 -screen 0 1280x800x24 >/dev/null 2>&1 &
 export DISPLAY=:97
 sleep 1
+# A tauri-driver left by an interrupted run would answer on 4444 with its old environment.
+pkill -f "tauri-driver --port 4444" 2>/dev/null || true
 dbus-run-session -- bash -c '
   echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
   tauri-driver --port 4444 >"$0/tauri-driver.log" 2>&1 &
+  TD=$!
+  trap "kill $TD 2>/dev/null" EXIT
   for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.2; done
   if [ "${1:-test}" = bench ]; then node bench/chat-view.js; else npm test; fi
 ' "$WORK" "${1:-test}"
