@@ -21,9 +21,6 @@ pub struct ChatService {
 }
 
 impl ChatService {
-    pub fn stats(&self) -> &kick_chat::Stats {
-        &self.handle.stats
-    }
     pub fn stop(&self) {
         self.handle.stop();
     }

@@ -902,15 +902,6 @@ impl Core {
             .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))
     }
 
-    /// Socket counters (benchmarks, diagnostics).
-    pub fn chat_messages_received(&self) -> u64 {
-        let s = self.inner.session.lock().unwrap();
-        s.chat
-            .as_ref()
-            .map(|c| c.stats().get(&c.stats().messages))
-            .unwrap_or(0)
-    }
-
     // ----- demo controls -----
 
     pub async fn demo_set_live(&self, live: bool) -> AppResult<()> {

@@ -13,8 +13,6 @@ class ChatStore {
   /** Replaced (not mutated) on every batch: cheap for Svelte to diff. */
   rows = $state.raw<Row[]>([]);
   status = $state<ChatStatus>({ state: 'off', reason: null });
-  /** Messages received since the panel was opened (for the benchmark). */
-  received = 0;
   private seq = 0;
 
   apply(b: ChatBatch, replace = false) {
@@ -25,7 +23,6 @@ class ChatStore {
       if (it.type === 'line') {
         const { type: _t, ...line } = it;
         rows.push({ key: line.id, type: 'line', line: line as ChatLine, deleted: false });
-        this.received++;
       } else if (it.type === 'notice') {
         rows.push({ key: `n${this.seq++}`, type: 'notice', text: it.text });
       } else if (it.type === 'deleted') {
