@@ -484,6 +484,33 @@ struct AppTokenAnswer {
     expires_in: u64,
 }
 
+/// A new access + refresh token pair for a user (code exchange and refresh).
+fn issue_user_pair(
+    world: &mut crate::world::World,
+    client_id: &str,
+    user_id: u64,
+    scopes: Vec<String>,
+    ttl: std::time::Duration,
+) -> UserTokenAnswer {
+    let access_token = world.tokens.issue(
+        TokenKind::User,
+        client_id,
+        Some(user_id),
+        scopes.clone(),
+        ttl,
+    );
+    let refresh_token = world
+        .oauth
+        .issue_refresh(client_id, user_id, scopes.clone());
+    UserTokenAnswer {
+        access_token,
+        token_type: "Bearer",
+        refresh_token,
+        expires_in: ttl.as_secs(),
+        scope: scopes.join(" "),
+    }
+}
+
 async fn token(State(fake): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match token_inner(&fake, &headers, &body) {
         Ok(r) => r,
@@ -554,28 +581,12 @@ fn token_inner(fake: &Fake, headers: &HeaderMap, body: &[u8]) -> Result<Response
             }
             entry.used = true;
             let (user_id, scopes) = (entry.user_id, entry.scopes.clone());
-            let access = world.tokens.issue(
-                TokenKind::User,
-                client_id,
-                Some(user_id),
-                scopes.clone(),
-                user_ttl,
-            );
-            let refresh = world
-                .oauth
-                .issue_refresh(client_id, user_id, scopes.clone());
+            let answer = issue_user_pair(world, client_id, user_id, scopes, user_ttl);
             if let Some(e) = world.oauth.codes.get_mut(code) {
-                e.issued_access = Some(access.clone());
-                e.issued_refresh = Some(refresh.clone());
+                e.issued_access = Some(answer.access_token.clone());
+                e.issued_refresh = Some(answer.refresh_token.clone());
             }
-            Ok(Json(UserTokenAnswer {
-                access_token: access,
-                token_type: "Bearer",
-                refresh_token: refresh,
-                expires_in: user_ttl.as_secs(),
-                scope: scopes.join(" "),
-            })
-            .into_response())
+            Ok(Json(answer).into_response())
         }
         "refresh_token" => {
             let presented =
@@ -596,24 +607,7 @@ fn token_inner(fake: &Fake, headers: &HeaderMap, body: &[u8]) -> Result<Response
             }
             info.used = true;
             let (user_id, scopes) = (info.user_id, info.scopes.clone());
-            let access = world.tokens.issue(
-                TokenKind::User,
-                client_id,
-                Some(user_id),
-                scopes.clone(),
-                user_ttl,
-            );
-            let refresh = world
-                .oauth
-                .issue_refresh(client_id, user_id, scopes.clone());
-            Ok(Json(UserTokenAnswer {
-                access_token: access,
-                token_type: "Bearer",
-                refresh_token: refresh,
-                expires_in: user_ttl.as_secs(),
-                scope: scopes.join(" "),
-            })
-            .into_response())
+            Ok(Json(issue_user_pair(world, client_id, user_id, scopes, user_ttl)).into_response())
         }
         _ => {
             let ttl = fake.config.app_token_ttl;
