@@ -366,6 +366,16 @@ impl World {
             .find(|c| c.slug.eq_ignore_ascii_case(slug))
     }
 
+    /// `{id, name, thumbnail}` as channels, livestreams and events show a category.
+    pub fn category_ref(&self, id: u64) -> serde_json::Value {
+        let cat = self.category(id);
+        serde_json::json!({
+            "id": id,
+            "name": cat.map(|c| c.name.as_str()).unwrap_or(""),
+            "thumbnail": cat.map(|c| c.thumbnail.as_str()).unwrap_or(""),
+        })
+    }
+
     pub fn category(&self, id: u64) -> Option<&FakeCategory> {
         self.categories.iter().find(|c| c.id == id)
     }

@@ -22,18 +22,13 @@ pub fn routes() -> Router<AppState> {
 const ZERO_TIME: &str = "0001-01-01T00:00:00Z";
 
 pub fn channel_json(world: &World, c: &FakeChannel, with_key: bool) -> Value {
-    let cat = world.category(c.category_id);
     json!({
         "broadcaster_user_id": c.broadcaster_user_id,
         "slug": c.slug,
         "channel_description": c.channel_description,
         "banner_picture": c.banner_picture,
         "stream_title": c.stream_title,
-        "category": {
-            "id": c.category_id,
-            "name": cat.map(|c| c.name.as_str()).unwrap_or(""),
-            "thumbnail": cat.map(|c| c.thumbnail.as_str()).unwrap_or(""),
-        },
+        "category": world.category_ref(c.category_id),
         "stream": {
             "is_live": c.is_live,
             "is_mature": c.is_mature,
@@ -148,7 +143,6 @@ async fn patch_channel(State(fake): State<AppState>, caller: Caller, body: Bytes
         }
         let c = world.channels[&me].clone();
         meta_changed.then(|| {
-            let cat = world.category(c.category_id);
             let name = world
                 .users
                 .get(&me)
@@ -160,11 +154,7 @@ async fn patch_channel(State(fake): State<AppState>, caller: Caller, body: Bytes
                     "title": c.stream_title,
                     "language": c.language,
                     "has_mature_content": c.is_mature,
-                    "category": {
-                        "id": c.category_id,
-                        "name": cat.map(|c| c.name.as_str()).unwrap_or(""),
-                        "thumbnail": cat.map(|c| c.thumbnail.as_str()).unwrap_or(""),
-                    }
+                    "category": world.category_ref(c.category_id)
                 }
             })
         })

@@ -20,7 +20,6 @@ pub fn routes() -> Router<AppState> {
 
 /// `endpoints.LivestreamV2`.
 fn livestream_json(world: &World, c: &FakeChannel) -> Value {
-    let cat = world.category(c.category_id);
     let user = world.users.get(&c.broadcaster_user_id);
     json!({
         "id": c.livestream_id,
@@ -36,11 +35,7 @@ fn livestream_json(world: &World, c: &FakeChannel) -> Value {
             "username": user.map(|u| u.name.as_str()).unwrap_or(""),
             "profile_picture": user.map(|u| u.profile_picture.as_str()).unwrap_or(""),
         },
-        "category": {
-            "id": c.category_id,
-            "name": cat.map(|c| c.name.as_str()).unwrap_or(""),
-            "thumbnail": cat.map(|c| c.thumbnail.as_str()).unwrap_or(""),
-        },
+        "category": world.category_ref(c.category_id),
         "channel": { "slug": c.slug },
     })
 }
