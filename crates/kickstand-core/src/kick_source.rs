@@ -31,6 +31,12 @@ fn resolved(c: &Channel) -> Resolved {
     }
 }
 
+/// Kick refuses a lookup with an unknown slug with 400 (and our own check
+/// refuses malformed ones): the slug, not the call, is at fault.
+fn is_bad_slug(e: &kick_api::Error) -> bool {
+    e.status() == Some(400) || matches!(e, kick_api::Error::Validation { .. })
+}
+
 impl LiveSource for KickSource {
     async fn own_channel(&self) -> Result<ChannelView, kick_api::Error> {
         own_channel(&self.client, Some(&self.me)).await
@@ -56,20 +62,14 @@ impl LiveSource for KickSource {
                         ));
                     }
                 }
-                Err(e)
-                    if e.status() == Some(400)
-                        || matches!(e, kick_api::Error::Validation { .. }) =>
-                {
+                Err(e) if is_bad_slug(&e) => {
                     for slug in chunk {
                         let r = match self.client.channels(ChannelLookup::Slugs(&[slug])).await {
                             Ok(list) => list
                                 .first()
                                 .map(resolved)
                                 .ok_or_else(|| format!("No Kick channel named “{slug}”.")),
-                            Err(e)
-                                if e.status() == Some(400)
-                                    || matches!(e, kick_api::Error::Validation { .. }) =>
-                            {
+                            Err(e) if is_bad_slug(&e) => {
                                 Err(format!("No Kick channel named “{slug}”."))
                             }
                             Err(e) => return Err(e),
