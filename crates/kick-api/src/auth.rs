@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -27,6 +27,9 @@ pub struct TokenSet {
     pub refresh_token: Option<Secret>,
     /// When the access token expires (from `expires_in`), if known.
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the user authorized this grant (kept across refreshes). Kick's
+    /// refresh tokens stop working about 30 days after it (API.md §2.3).
+    pub granted_at: Option<DateTime<Utc>>,
     /// Granted scopes (space-separated `scope` split up).
     pub scopes: Vec<String>,
 }
@@ -45,8 +48,10 @@ impl TokenSet {
 }
 
 /// Persists token sets. Called with every new set before the new access
-/// token is used, so a crash never loses the newest refresh token.
-pub trait TokenSink: Send + Sync {
+/// token is used, so a crash never loses the newest refresh token. It may
+/// block (the OS keyring talks D-Bus): the manager calls it on the blocking
+/// thread pool, never on an async worker.
+pub trait TokenSink: Send + Sync + 'static {
     fn save(&self, tokens: &TokenSet) -> std::result::Result<(), String>;
 }
 
@@ -61,7 +66,7 @@ impl TokenSink for NoopSink {
 
 impl<F> TokenSink for F
 where
-    F: Fn(&TokenSet) -> std::result::Result<(), String> + Send + Sync,
+    F: Fn(&TokenSet) -> std::result::Result<(), String> + Send + Sync + 'static,
 {
     fn save(&self, tokens: &TokenSet) -> std::result::Result<(), String> {
         self(tokens)
@@ -78,6 +83,8 @@ pub struct TokenManager {
     renew_gate: tokio::sync::Mutex<()>,
     sink: Arc<dyn TokenSink>,
     renewals: AtomicU64,
+    /// Set by [`TokenManager::close`]: no renewal may save after it.
+    closed: AtomicBool,
     /// Renew this long before `expires_at`.
     pub early_renewal: Duration,
 }
@@ -122,6 +129,7 @@ impl TokenManager {
             renew_gate: tokio::sync::Mutex::new(()),
             sink,
             renewals: AtomicU64::new(0),
+            closed: AtomicBool::new(false),
             early_renewal: Duration::from_secs(60),
         }
     }
@@ -145,8 +153,26 @@ impl TokenManager {
         *self.current.lock().unwrap() = None;
     }
 
+    /// Ends the session for good (logout): from now on nothing is renewed
+    /// and nothing is saved. Waits for a renewal in flight to finish (it
+    /// will not save), then hands back the newest token set so the caller
+    /// can revoke it before deleting what is stored. Later requests fail
+    /// with `NotAuthenticated`.
+    pub async fn close(&self) -> Option<TokenSet> {
+        self.closed.store(true, Ordering::SeqCst);
+        let _gate = self.renew_gate.lock().await;
+        self.current.lock().unwrap().take()
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     /// The access token to use now, renewed first if it is about to expire.
     pub async fn access_token(&self) -> Result<Secret> {
+        if self.is_closed() {
+            return Err(Error::NotAuthenticated);
+        }
         let current = self.snapshot();
         match current {
             Some(t) if !t.expires_within(self.early_renewal) => Ok(t.access_token),
@@ -164,6 +190,9 @@ impl TokenManager {
 
     async fn renew(&self, stale: Option<&Secret>) -> Result<Secret> {
         let _gate = self.renew_gate.lock().await;
+        if self.is_closed() {
+            return Err(Error::NotAuthenticated);
+        }
         // Someone else may have renewed while we waited for the gate.
         if let Some(cur) = self.snapshot() {
             let is_stale = stale.is_some_and(|s| s == &cur.access_token);
@@ -174,7 +203,7 @@ impl TokenManager {
         let oauth = self.oauth.as_ref().ok_or_else(|| Error::ReloginRequired {
             reason: "the access token expired and cannot be renewed".into(),
         })?;
-        let fresh = match self.kind {
+        let mut fresh = match self.kind {
             TokenKind::App => oauth.client_credentials().await?,
             TokenKind::User => {
                 let refresh = self
@@ -196,13 +225,31 @@ impl TokenManager {
                 }
             }
         };
+        if self.kind == TokenKind::User {
+            // A refresh continues the grant: keep when it was authorized.
+            if let Some(granted) = self.snapshot().and_then(|t| t.granted_at) {
+                fresh.granted_at = Some(granted);
+            }
+        }
         self.renewals.fetch_add(1, Ordering::Relaxed);
-        // Persist the newest tokens before anyone uses them. A failing store
-        // must not end a working session: keep going in memory, report it.
-        if let Err(e) = self.sink.save(&fresh) {
+        let access = fresh.access_token.clone();
+        if self.is_closed() {
+            // Logged out while Kick answered: never save. Keep the set only
+            // so `close` can hand it back for revocation.
+            *self.current.lock().unwrap() = Some(fresh);
+            return Err(Error::NotAuthenticated);
+        }
+        // Persist the newest tokens before anyone uses them (on the blocking
+        // pool: the keyring is D-Bus). A failing store must not end a
+        // working session: keep going in memory, report it.
+        let sink = self.sink.clone();
+        let to_save = fresh.clone();
+        let saved = tokio::task::spawn_blocking(move || sink.save(&to_save))
+            .await
+            .unwrap_or_else(|e| Err(format!("token store task failed: {e}")));
+        if let Err(e) = saved {
             tracing::warn!(error = %e, "could not persist renewed Kick tokens");
         }
-        let access = fresh.access_token.clone();
         *self.current.lock().unwrap() = Some(fresh);
         Ok(access)
     }

@@ -8,6 +8,12 @@ pub struct KickConfig {
     pub oauth_base: String,
     /// REST API host, `https://api.kick.com` on real Kick.
     pub api_base: String,
+    /// kick.com's own web API host for the unofficial realtime chat
+    /// (descriptor and token endpoints), `https://web.kick.com` on real Kick.
+    pub web_base: String,
+    /// The website, `https://kick.com` (its internal `/api/v2/channels/{slug}`
+    /// gives the chat room id).
+    pub site_base: String,
     pub retry: RetryPolicy,
     /// Timeout of a single HTTP attempt.
     pub request_timeout: Duration,
@@ -16,9 +22,13 @@ pub struct KickConfig {
 
 impl KickConfig {
     pub fn new(oauth_base: impl Into<String>, api_base: impl Into<String>) -> Self {
+        let api_base = trim(api_base.into());
         KickConfig {
             oauth_base: trim(oauth_base.into()),
-            api_base: trim(api_base.into()),
+            // A fake serves everything from one host; real Kick overrides these.
+            web_base: api_base.clone(),
+            site_base: api_base.clone(),
+            api_base,
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(15),
             user_agent: concat!("Kickstand/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -28,6 +38,14 @@ impl KickConfig {
     /// The real Kick hosts.
     pub fn kick() -> Self {
         Self::new("https://id.kick.com", "https://api.kick.com")
+            .with_web("https://web.kick.com", "https://kick.com")
+    }
+
+    /// Sets the web API and website hosts (realtime chat, chat room lookup).
+    pub fn with_web(mut self, web_base: impl Into<String>, site_base: impl Into<String>) -> Self {
+        self.web_base = trim(web_base.into());
+        self.site_base = trim(site_base.into());
+        self
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {

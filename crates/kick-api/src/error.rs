@@ -5,7 +5,7 @@ use std::time::Duration;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Our own check rejected the input before any request was sent.
     #[error("invalid {field}: {reason}")]
@@ -78,10 +78,6 @@ pub enum Error {
     /// Persisting tokens failed (for example the OS keyring is locked).
     #[error("could not store the Kick tokens: {0}")]
     TokenStore(String),
-
-    /// Webhook verification failed.
-    #[error(transparent)]
-    Webhook(#[from] crate::webhook::WebhookError),
 }
 
 impl Error {

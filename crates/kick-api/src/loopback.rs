@@ -5,9 +5,16 @@
 //! registered at Kick is `http://localhost:<port><path>` because Kick's front
 //! end rewrites `127.0.0.1` (API.md §2.1). It answers exactly one `GET` on the
 //! redirect path: checks `state` in constant time, shows the browser a small
-//! page, hands back the code (or an error for a state mismatch, an `error=`
-//! answer, a missing code or a timeout) and closes. Other paths (a browser's
-//! `/favicon.ico`) get a 404 and do not end the wait.
+//! page, hands back the code (or an error for an `error=` answer to our own
+//! request, a missing code or a timeout) and closes. A callback whose `state`
+//! does not match gets a 400 and does NOT end the wait: any web page can make
+//! the browser request `localhost`, and it must not be able to abort the
+//! streamer's login. Other paths (a browser's `/favicon.ico`) get a 404.
+//!
+//! Hardening: at most [`MAX_READERS`] connections are read at once (more are
+//! dropped), each must send its request head within [`HEAD_TIMEOUT`] and in
+//! [`MAX_HEAD`] bytes, and accept errors (e.g. out of file descriptors) back
+//! off instead of spinning.
 //!
 //! [`login_with_browser`] runs the whole desktop flow: bind, build the
 //! authorize URL, let the caller open it, wait, exchange the code.
@@ -17,11 +24,12 @@ use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
 use crate::secret::Secret;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 use subtle::ConstantTimeEq;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 
 /// Kickstand's default loopback port (matches the fake's default redirect URI).
 pub const DEFAULT_PORT: u16 = 53682;
@@ -33,6 +41,10 @@ const MAX_HEAD: usize = 16 * 1024;
 /// How long one connection may take to send its request head. Browsers open
 /// speculative connections that send nothing; those must not block the wait.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections whose request head is being read at the same time.
+pub const MAX_READERS: usize = 16;
+/// Pause after a failed `accept` (EMFILE and friends) before the next one.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// `http://localhost:<port><path>`: the redirect URI to register at Kick.
 pub fn redirect_uri_for(port: u16, path: &str) -> String {
@@ -67,7 +79,23 @@ impl LoopbackListener {
                 ),
             })?;
         let port = v4.local_addr().map_err(io_err)?.port();
-        let v6 = TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await.ok();
+        // Browsers may resolve `localhost` to ::1. If another program holds
+        // [::1]:port, the browser's redirect (and the code) could reach it
+        // instead of us: refuse to start. No IPv6 at all is fine.
+        let v6 = match TcpListener::bind((Ipv6Addr::LOCALHOST, port)).await {
+            Ok(l) => Some(l),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                return Err(Error::OAuth {
+                    operation: "login",
+                    status: None,
+                    message: format!(
+                        "could not listen on [::1]:{port} for Kick's redirect: another program \
+                         is using that port; close it or choose another port"
+                    ),
+                })
+            }
+            Err(_) => None,
+        };
         Ok(LoopbackListener {
             v4,
             v6,
@@ -102,6 +130,7 @@ impl LoopbackListener {
         let deadline = tokio::time::sleep(timeout);
         tokio::pin!(deadline);
         let (tx, mut rx) = mpsc::channel::<(String, String, TcpStream)>(8);
+        let readers = Arc::new(Semaphore::new(MAX_READERS));
         loop {
             tokio::select! {
                 _ = &mut deadline => {
@@ -110,8 +139,16 @@ impl LoopbackListener {
                         timeout.as_secs()
                     )));
                 }
-                accepted = self.v4.accept() => spawn_reader(accepted, &tx),
-                accepted = accept_opt(self.v6.as_ref()) => spawn_reader(accepted, &tx),
+                accepted = self.v4.accept() => {
+                    if !spawn_reader(accepted, &tx, &readers) {
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                }
+                accepted = accept_opt(self.v6.as_ref()) => {
+                    if !spawn_reader(accepted, &tx, &readers) {
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                }
                 Some((method, target, mut stream)) = rx.recv() => {
                     let (path, query) = match target.split_once('?') {
                         Some((p, q)) => (p, q),
@@ -126,6 +163,14 @@ impl LoopbackListener {
                         continue;
                     }
                     let outcome = check_callback(query, expected_state);
+                    if let Err(Refused::NotOurs(reason)) = &outcome {
+                        // Not the answer to this login (another page, a stale
+                        // tab): refuse it and keep waiting for the right one.
+                        let html = page("Login failed", &format!("{reason}. This page was not the answer to Kickstand's current login; you can close this tab."), false);
+                        let _ = respond(&mut stream, "400 Bad Request", &html).await;
+                        continue;
+                    }
+                    let outcome = outcome.map_err(|r| match r { Refused::Ours(m) | Refused::NotOurs(m) => m });
                     let (status, html) = match &outcome {
                         Ok(_) => ("200 OK", page(
                             "Logged in to Kick",
@@ -231,15 +276,22 @@ async fn accept_opt(l: Option<&TcpListener>) -> std::io::Result<(TcpStream, Sock
 
 /// Reads the request head of one connection on its own task and passes
 /// `(method, target, stream)` on, so a silent connection cannot block others.
+/// Returns false when `accept` itself failed (the caller backs off).
 fn spawn_reader(
     accepted: std::io::Result<(TcpStream, SocketAddr)>,
     tx: &mpsc::Sender<(String, String, TcpStream)>,
-) {
+    readers: &Arc<Semaphore>,
+) -> bool {
     let Ok((mut stream, _)) = accepted else {
-        return;
+        return false;
+    };
+    // Too many connections being read at once: drop this one.
+    let Ok(permit) = readers.clone().try_acquire_owned() else {
+        return true;
     };
     let tx = tx.clone();
     tokio::spawn(async move {
+        let _permit = permit;
         let head = tokio::time::timeout(HEAD_TIMEOUT, read_head(&mut stream)).await;
         match head {
             Ok(Some((method, target))) => {
@@ -255,6 +307,7 @@ fn spawn_reader(
             }
         }
     });
+    true
 }
 
 /// Reads up to the end of the request head; returns method and target.
@@ -274,7 +327,16 @@ async fn read_head(stream: &mut TcpStream) -> Option<(String, String)> {
             return None;
         }
     }
-    let head = std::str::from_utf8(&buf).ok()?;
+    parse_head(&buf)
+}
+
+/// Parses an HTTP/1 request head (`METHOD target HTTP/x`); `None` for
+/// anything else. Pure, so it can be fuzzed.
+pub fn parse_head(buf: &[u8]) -> Option<(String, String)> {
+    if buf.len() > MAX_HEAD + 1024 {
+        return None;
+    }
+    let head = std::str::from_utf8(buf).ok()?;
     let line = head.lines().next()?;
     let mut parts = line.split(' ');
     let method = parts.next()?.to_owned();
@@ -285,8 +347,20 @@ async fn read_head(stream: &mut TcpStream) -> Option<(String, String)> {
         .then_some((method, target))
 }
 
+/// Why a callback was refused.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// The answer to this login: it ends the wait (denied, no code).
+    Ours(String),
+    /// Not the answer to this login (wrong or missing `state`).
+    NotOurs(String),
+}
+
 /// Checks the callback's query: `error`, then `state`, then `code`.
-fn check_callback(query: &str, expected_state: &Secret) -> std::result::Result<Secret, String> {
+pub fn check_callback(
+    query: &str,
+    expected_state: &Secret,
+) -> std::result::Result<Secret, Refused> {
     let mut code = None;
     let mut state = None;
     let mut error = None;
@@ -312,27 +386,29 @@ fn check_callback(query: &str, expected_state: &Secret) -> std::result::Result<S
             .take(100)
             .collect();
         return Err(match (state_ok, error.as_str(), description) {
-            (true, "access_denied", _) => "Kick login was cancelled (access denied)".to_owned(),
+            (true, "access_denied", _) => {
+                Refused::Ours("Kick login was cancelled (access denied)".to_owned())
+            }
             (true, e, Some(d)) if !d.is_empty() => {
                 let d: String = d.chars().filter(|c| !c.is_control()).take(200).collect();
-                format!("Kick refused the login: {e}: {d}")
+                Refused::Ours(format!("Kick refused the login: {e}: {d}"))
             }
-            (true, e, _) => format!("Kick refused the login: {e}"),
-            (false, _, _) => {
-                "the login answer did not match this login attempt (state mismatch)".to_owned()
-            }
+            (true, e, _) => Refused::Ours(format!("Kick refused the login: {e}")),
+            (false, _, _) => Refused::NotOurs(STATE_MISMATCH.to_owned()),
         });
     }
     if !state_ok {
-        return Err(
-            "the login answer did not match this login attempt (state mismatch)".to_owned(),
-        );
+        return Err(Refused::NotOurs(STATE_MISMATCH.to_owned()));
     }
     match code {
         Some(c) if !c.is_empty() => Ok(Secret::new(c)),
-        _ => Err("Kick's answer had no authorization code".to_owned()),
+        _ => Err(Refused::Ours(
+            "Kick's answer had no authorization code".to_owned(),
+        )),
     }
 }
+
+const STATE_MISMATCH: &str = "the login answer did not match this login attempt (state mismatch)";
 
 async fn respond(stream: &mut TcpStream, status: &str, html: &str) -> std::io::Result<()> {
     let head = format!(
@@ -390,23 +466,32 @@ mod tests {
                 .expose(),
             "abc"
         );
-        assert!(check_callback("code=abc&state=other", &st)
-            .unwrap_err()
-            .contains("state mismatch"));
-        assert!(check_callback("code=abc", &st)
-            .unwrap_err()
-            .contains("state mismatch"));
-        assert!(check_callback("state=expected-state-value", &st)
-            .unwrap_err()
-            .contains("no authorization code"));
-        assert!(
-            check_callback("error=access_denied&state=expected-state-value", &st)
-                .unwrap_err()
-                .contains("cancelled")
+        let msg = |r: std::result::Result<Secret, Refused>| match r.unwrap_err() {
+            Refused::Ours(m) => format!("ours: {m}"),
+            Refused::NotOurs(m) => format!("not ours: {m}"),
+        };
+        assert!(msg(check_callback("code=abc&state=other", &st)).starts_with("not ours: "));
+        assert!(msg(check_callback("code=abc&state=other", &st)).contains("state mismatch"));
+        assert!(msg(check_callback("code=abc", &st)).contains("state mismatch"));
+        assert!(msg(check_callback("state=expected-state-value", &st))
+            .contains("ours: Kick's answer had no authorization code"));
+        assert!(msg(check_callback(
+            "error=access_denied&state=expected-state-value",
+            &st
+        ))
+        .contains("cancelled"));
+        assert!(msg(check_callback("error=access_denied&state=x", &st)).starts_with("not ours: "));
+    }
+
+    #[test]
+    fn request_heads() {
+        assert_eq!(
+            parse_head(b"GET /callback?code=1 HTTP/1.1\r\nHost: x\r\n\r\n"),
+            Some(("GET".into(), "/callback?code=1".into()))
         );
-        assert!(check_callback("error=access_denied&state=x", &st)
-            .unwrap_err()
-            .contains("state mismatch"));
+        assert_eq!(parse_head(b"GET /x\r\n\r\n"), None);
+        assert_eq!(parse_head(b"\xff\xfe"), None);
+        assert_eq!(parse_head(b""), None);
     }
 
     #[test]

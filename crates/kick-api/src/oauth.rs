@@ -535,6 +535,10 @@ impl KickTokenResponse {
                 .filter(|s| *s > 0)
                 .and_then(|s| chrono::Duration::try_seconds(i64::try_from(s).ok()?))
                 .map(|d| chrono::Utc::now() + d),
+            // A new grant; a refresh keeps the original grant's time (the
+            // token manager carries it over), because Kick ends a grant's
+            // refresh tokens ~30 days after the authorization (API.md §2.3).
+            granted_at: Some(chrono::Utc::now()),
             scopes: self
                 .scope
                 .unwrap_or_default()

@@ -197,7 +197,7 @@ async fn pkce_wrong_verifier_reused_code_and_wrong_secret_are_rejected() {
 }
 
 #[tokio::test]
-async fn wrong_state_at_the_loopback_is_refused() {
+async fn wrong_state_at_the_loopback_is_refused_and_the_login_still_completes() {
     let listener = LoopbackListener::bind(0, "/callback").await.unwrap();
     let uri = listener.redirect_uri();
     let expected = Secret::new("the-right-state-value");
@@ -206,16 +206,78 @@ async fn wrong_state_at_the_loopback_is_refused() {
             .wait_for_code(&expected, Duration::from_secs(10))
             .await
     });
-    let resp = reqwest::get(format!("{uri}?code=abc&state=forged-state"))
+    // Any web page can make the browser hit the loopback: a forged callback
+    // (wrong state, or a forged error) is refused and does not end the wait.
+    for forged in [
+        "code=abc&state=forged-state",
+        "code=abc",
+        "error=access_denied&state=forged",
+    ] {
+        let resp = reqwest::get(format!("{uri}?{forged}")).await.unwrap();
+        assert_eq!(resp.status(), 400, "{forged}");
+        assert!(resp.text().await.unwrap().contains("state mismatch"));
+    }
+    assert!(!waiter.is_finished(), "a forged callback ended the login");
+    let resp = reqwest::get(format!("{uri}?code=the-code&state=the-right-state-value"))
         .await
         .unwrap();
-    assert_eq!(resp.status(), 400);
-    let err = waiter.await.unwrap().unwrap_err();
-    assert!(err.to_string().to_lowercase().contains("state"), "{err}");
+    assert_eq!(resp.status(), 200);
+    let code = waiter.await.unwrap().unwrap();
+    assert_eq!(code.expose(), "the-code");
     // The listener is closed afterwards: exactly one callback is taken.
     assert!(reqwest::get(format!("{uri}?code=abc&state=x"))
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn the_loopback_refuses_to_start_when_another_program_holds_ipv6() {
+    // Another program on [::1]:port could receive the browser's redirect.
+    let Ok(squatter) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here: nothing to test");
+        return;
+    };
+    let port = squatter.local_addr().unwrap().port();
+    let err = LoopbackListener::bind(port, "/callback").await.unwrap_err();
+    assert!(err.to_string().contains("[::1]"), "{err}");
+    drop(squatter);
+}
+
+#[tokio::test]
+async fn many_silent_connections_do_not_block_the_callback() {
+    let listener = LoopbackListener::bind(0, "/callback").await.unwrap();
+    let uri = listener.redirect_uri();
+    let port = listener.port();
+    let expected = Secret::new("s");
+    let waiter = tokio::spawn(async move {
+        listener
+            .wait_for_code(&expected, Duration::from_secs(10))
+            .await
+    });
+    // More silent connections than the listener reads at once.
+    let mut idle = Vec::new();
+    for _ in 0..(kick_api::loopback::MAX_READERS * 2) {
+        idle.push(
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The readers are bounded, so the real callback may have to retry.
+    let mut ok = false;
+    for _ in 0..50 {
+        if let Ok(r) = reqwest::get(format!("{uri}?code=c&state=s")).await {
+            ok = r.status() == 200;
+            if ok {
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        idle.pop();
+    }
+    assert!(ok, "the callback never got through");
+    assert_eq!(waiter.await.unwrap().unwrap().expose(), "c");
 }
 
 #[tokio::test]

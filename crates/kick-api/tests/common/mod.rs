@@ -43,6 +43,7 @@ pub fn user_client(fake: &RunningFake, scopes: &[&str]) -> KickClient {
             access_token: Secret::new(token),
             refresh_token: None,
             expires_at: None,
+            granted_at: None,
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
         })),
     )
@@ -58,6 +59,7 @@ pub fn app_client(fake: &RunningFake) -> KickClient {
             access_token: Secret::new(token),
             refresh_token: None,
             expires_at: None,
+            granted_at: None,
             scopes: vec![],
         })),
     )
