@@ -26,6 +26,8 @@ pub struct FaultSettings {
     pub next_500: u32,
     /// `Retry-After` seconds to send with injected 429s (Kick sends none).
     pub retry_after_secs: Option<u64>,
+    /// Added to every OAuth token request (a slow refresh, for races).
+    pub token_latency_ms: u64,
 }
 
 #[derive(Default, Debug)]

@@ -22,7 +22,7 @@ use serde::Serialize;
 use state::{AppState, Fake, Metrics, RegisteredApp};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, oneshot};
+use tokio::sync::{broadcast, watch};
 
 pub use faults::FaultSettings;
 pub use state::{FakeConfig, FakeEvent, WebhookKeyType, DEFAULT_REDIRECT_URI};
@@ -52,7 +52,7 @@ pub struct RunningFake {
     pub addr: SocketAddr,
     pub info: FakeInfo,
     pub state: AppState,
-    shutdown: Option<oneshot::Sender<()>>,
+    shutdown: watch::Sender<bool>,
 }
 
 impl RunningFake {
@@ -101,19 +101,29 @@ impl RunningFake {
         self.state.faults.set(s);
     }
 
-    /// Stops the server and waits briefly for it to close.
-    pub fn stop(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
+    /// Stops the server: it stops accepting at once and its port closes.
+    pub fn stop(self) {
+        self.shutdown();
+    }
+
+    /// Stops the server (also when other holders of an `Arc` keep this
+    /// value alive): the listening port closes, socket sessions end.
+    pub fn shutdown(&self) {
+        let _ = self.shutdown.send(true);
+    }
+
+    /// Resolves once [`RunningFake::shutdown`] was called.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.shutdown.subscribe();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
         }
     }
 }
 
 impl Drop for RunningFake {
     fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+        let _ = self.shutdown.send(true);
     }
 }
 
@@ -122,18 +132,60 @@ fn random_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The full router of a fake (OAuth host + API host + control API).
+/// The full router of a fake (OAuth host + API host, and the control API
+/// unless `FakeConfig::control_routes` is off). Every request must name this
+/// server in its `Host` header (DNS rebinding: a web page whose own host name
+/// resolves to 127.0.0.1 must not reach the fake).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut r = Router::new()
         .merge(api::routes().layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::inject,
         )))
         .merge(api::unfaulted_routes())
         .merge(oauth::routes())
-        .merge(pusher::routes())
-        .merge(control::routes())
+        .merge(pusher::routes());
+    if state.config.control_routes {
+        r = r.merge(control::routes());
+    }
+    r.layer(axum::middleware::from_fn(check_host))
         .with_state(state)
+}
+
+/// Refuses requests whose `Host` is not this server's loopback address.
+async fn check_host(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let host = req
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if host_allowed(host) {
+        next.run(req).await
+    } else {
+        (
+            axum::http::StatusCode::FORBIDDEN,
+            axum::Json(serde_json::json!({"message": "Host not allowed", "data": null})),
+        )
+            .into_response()
+    }
+}
+
+/// `127.0.0.1`, `localhost` or `[::1]` (with a port), nothing else. A
+/// rebinding page sends its own name (`evil.example:port`); the port is not
+/// checked so that a local proxy in tests can stand in front of the fake.
+pub fn host_allowed(host: &str) -> bool {
+    let Some((name, p)) = host.rsplit_once(':') else {
+        return false;
+    };
+    p.parse::<u16>().is_ok()
+        && matches!(
+            name.to_ascii_lowercase().as_str(),
+            "127.0.0.1" | "localhost" | "[::1]"
+        )
 }
 
 /// Starts a fake on 127.0.0.1 and returns once it accepts connections.
@@ -191,12 +243,12 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         channel_id: STREAMER_ID,
     };
 
-    let (tx, rx) = oneshot::channel::<()>();
+    let (tx, mut rx) = watch::channel(false);
     let svc = router(fake.clone());
     tokio::spawn(async move {
         let _ = axum::serve(listener, svc)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|s| *s).await;
             })
             .await;
     });
@@ -222,6 +274,6 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         addr,
         info,
         state: fake,
-        shutdown: Some(tx),
+        shutdown: tx,
     })
 }

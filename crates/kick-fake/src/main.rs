@@ -36,6 +36,13 @@ struct Args {
     /// Refresh tokens work once (Kick's default is lenient reuse).
     #[arg(long)]
     strict_refresh: bool,
+    /// Refresh tokens of a grant die this many seconds after the login
+    /// (Kick: about 30 days; 0 = never).
+    #[arg(long, default_value_t = 30 * 24 * 3600)]
+    refresh_token_lifetime: u64,
+    /// Do not serve the `/_fake/*` control routes.
+    #[arg(long)]
+    no_control: bool,
     /// Webhook signing key type.
     #[arg(long, value_parser = ["rsa", "ed25519"], default_value = "rsa")]
     webhook_key: String,
@@ -79,6 +86,9 @@ async fn main() -> std::io::Result<()> {
         user_token_ttl: Duration::from_secs(a.user_token_ttl),
         app_token_ttl: Duration::from_secs(a.app_token_ttl),
         strict_refresh: a.strict_refresh,
+        refresh_token_lifetime: (a.refresh_token_lifetime > 0)
+            .then(|| Duration::from_secs(a.refresh_token_lifetime)),
+        control_routes: !a.no_control,
         webhook_key: if a.webhook_key == "ed25519" {
             WebhookKeyType::Ed25519
         } else {

@@ -82,6 +82,10 @@ pub struct RefreshInfo {
     pub revoked: bool,
     /// Already exchanged once (matters only with `strict_refresh`).
     pub used: bool,
+    /// When the user authorized the grant this token belongs to. Refreshing
+    /// does not move it: Kick ends a grant's refresh tokens about 30 days
+    /// after the authorization (API.md §2.3, `FakeConfig::refresh_token_lifetime`).
+    pub granted_at: Instant,
 }
 
 /// An authorize request waiting on the consent page.
@@ -125,7 +129,13 @@ impl OAuthState {
         n
     }
 
-    fn issue_refresh(&mut self, client_id: &str, user_id: u64, scopes: Vec<String>) -> String {
+    fn issue_refresh(
+        &mut self,
+        client_id: &str,
+        user_id: u64,
+        scopes: Vec<String>,
+        granted_at: Instant,
+    ) -> String {
         let token = opaque_token();
         self.refresh.insert(
             token.clone(),
@@ -135,6 +145,7 @@ impl OAuthState {
                 scopes,
                 revoked: false,
                 used: false,
+                granted_at,
             },
         );
         token
@@ -491,6 +502,7 @@ fn issue_user_pair(
     user_id: u64,
     scopes: Vec<String>,
     ttl: std::time::Duration,
+    granted_at: Instant,
 ) -> UserTokenAnswer {
     let access_token = world.tokens.issue(
         TokenKind::User,
@@ -501,7 +513,7 @@ fn issue_user_pair(
     );
     let refresh_token = world
         .oauth
-        .issue_refresh(client_id, user_id, scopes.clone());
+        .issue_refresh(client_id, user_id, scopes.clone(), granted_at);
     UserTokenAnswer {
         access_token,
         token_type: "Bearer",
@@ -512,6 +524,10 @@ fn issue_user_pair(
 }
 
 async fn token(State(fake): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let delay = fake.faults.get().token_latency_ms;
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     match token_inner(&fake, &headers, &body) {
         Ok(r) => r,
         Err(e) => e.into_response(),
@@ -581,7 +597,8 @@ fn token_inner(fake: &Fake, headers: &HeaderMap, body: &[u8]) -> Result<Response
             }
             entry.used = true;
             let (user_id, scopes) = (entry.user_id, entry.scopes.clone());
-            let answer = issue_user_pair(world, client_id, user_id, scopes, user_ttl);
+            let answer =
+                issue_user_pair(world, client_id, user_id, scopes, user_ttl, Instant::now());
             if let Some(e) = world.oauth.codes.get_mut(code) {
                 e.issued_access = Some(answer.access_token.clone());
                 e.issued_refresh = Some(answer.refresh_token.clone());
@@ -605,9 +622,17 @@ fn token_inner(fake: &Fake, headers: &HeaderMap, body: &[u8]) -> Result<Response
             if info.used && fake.config.strict_refresh {
                 return Err(invalid("refresh token already used"));
             }
+            if fake
+                .config
+                .refresh_token_lifetime
+                .is_some_and(|life| info.granted_at + life <= Instant::now())
+            {
+                return Err(invalid("refresh token expired"));
+            }
             info.used = true;
-            let (user_id, scopes) = (info.user_id, info.scopes.clone());
-            Ok(Json(issue_user_pair(world, client_id, user_id, scopes, user_ttl)).into_response())
+            let (user_id, scopes, granted) = (info.user_id, info.scopes.clone(), info.granted_at);
+            let answer = issue_user_pair(world, client_id, user_id, scopes, user_ttl, granted);
+            Ok(Json(answer).into_response())
         }
         _ => {
             let ttl = fake.config.app_token_ttl;

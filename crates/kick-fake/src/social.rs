@@ -58,8 +58,11 @@ pub struct Chatter {
 
 #[derive(Default, Debug)]
 pub struct Social {
-    /// Every chat message by id.
+    /// Recent chat messages by id (at most `FakeConfig::max_chat_messages`,
+    /// oldest forgotten first, so an all-night demo does not grow).
     pub messages: HashMap<String, ChatMessage>,
+    /// Ids in `messages`, oldest first.
+    pub message_order: std::collections::VecDeque<String>,
     /// Bans by (broadcaster, user).
     pub bans: HashMap<(u64, u64), Ban>,
     /// KICKs gifted to the streamer's channel: (user id, amount).
@@ -123,6 +126,13 @@ pub fn post_message(
             "emotes": [],
             "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         });
+        let cap = fake.config.max_chat_messages.max(1);
+        while world.social.message_order.len() >= cap {
+            if let Some(old) = world.social.message_order.pop_front() {
+                world.social.messages.remove(&old);
+            }
+        }
+        world.social.message_order.push_back(message_id.clone());
         world.social.messages.insert(
             message_id.clone(),
             ChatMessage {

@@ -27,6 +27,15 @@ pub struct FakeConfig {
     pub app_token_ttl: Duration,
     /// Authorization codes live this long and work once.
     pub code_ttl: Duration,
+    /// Refresh tokens of a grant stop working this long after the user
+    /// authorized it; refreshing does not extend it. Developers report 30
+    /// days at Kick (API.md §2.3). `None` = never.
+    pub refresh_token_lifetime: Option<Duration>,
+    /// Serve the `/_fake/*` control routes (tests, the CLI). Kickstand's
+    /// embedded demo turns them off: any local process could use them.
+    pub control_routes: bool,
+    /// Chat messages the fake remembers (for replies and deletes); older ones are forgotten.
+    pub max_chat_messages: usize,
     /// Strict refresh: a used refresh token stops working. Kick's default
     /// since 2025-11-25 is lenient (reuse allowed), so this is off.
     pub strict_refresh: bool,
@@ -60,6 +69,9 @@ impl Default for FakeConfig {
             app_token_ttl: Duration::from_secs(5_184_000),
             code_ttl: Duration::from_secs(600),
             strict_refresh: false,
+            refresh_token_lifetime: Some(Duration::from_secs(30 * 24 * 3600)),
+            control_routes: true,
+            max_chat_messages: 10_000,
             webhook_key: WebhookKeyType::Rsa,
             world_tick: Some(Duration::from_secs(5)),
             seed: 42,

@@ -12,6 +12,7 @@ pub mod livestreams;
 pub mod moderation;
 pub mod public_key;
 pub mod rewards;
+pub mod site;
 pub mod users;
 
 pub fn routes() -> Router<AppState> {
@@ -29,5 +30,5 @@ pub fn routes() -> Router<AppState> {
 
 /// Routes outside fault injection (the public key has no auth and no faults).
 pub fn unfaulted_routes() -> Router<AppState> {
-    public_key::routes()
+    public_key::routes().merge(site::routes())
 }
