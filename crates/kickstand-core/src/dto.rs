@@ -20,12 +20,17 @@ pub enum Mode {
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum SessionPhase {
+    /// Just started: reading the keyring, starting the mode.
+    Starting,
     /// No Kick app credentials stored yet (first run).
     NeedsCredentials,
     /// Credentials stored, not logged in.
     LoggedOut,
     /// Waiting for the browser callback.
     LoggingIn,
+    /// A stored login is being checked with Kick (retrying while Kick
+    /// cannot be reached; see `AppStatus::problem`).
+    Restoring,
     LoggedIn,
 }
 
@@ -61,6 +66,15 @@ pub struct AppStatus {
     pub scopes: Vec<String>,
     /// The stored client id (not secret), to prefill the form.
     pub client_id: Option<String>,
+    /// While restoring: why it takes long ("Kick is unreachable. Retrying in 8 s.").
+    pub problem: Option<String>,
+    /// Logged out because the last login ended: why, and what to do.
+    pub prompt: Option<String>,
+    /// When Kick is expected to ask for a new login (about 30 days after it).
+    #[ts(type = "number | null")]
+    pub login_expires_at_ms: Option<i64>,
+    /// Shown in the last week before that.
+    pub relogin_warning: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]

@@ -108,7 +108,6 @@ impl From<kick_api::Error> for AppError {
             ),
             E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
             E::TokenStore(m) => AppError::new(ErrorCode::KeyringUnavailable, m),
-            E::Webhook(w) => AppError::new(ErrorCode::InvalidInput, w.to_string()),
         }
     }
 }

@@ -266,16 +266,10 @@ pub fn follow_authorize_in_process(url: String) {
     });
 }
 
-/// Demo control: takes the streamer live or offline at the embedded fake.
-pub async fn demo_set_live(fake: &kick_fake::RunningFake, live: bool) -> AppResult<()> {
-    kick_fake::world::go_live(&fake.state, kick_fake::STREAMER_ID, live, Some(48));
-    Ok(())
-}
-
 /// Best effort: the chat room id from kick.com's internal channel API
-/// (`/api/v2/channels/{slug}` → `chatroom.id`). Behind Cloudflare and often
-/// refused; `None` then, and the UI asks for the id.
-pub async fn lookup_chatroom(slug: &str) -> Option<u64> {
+/// (`{site}/api/v2/channels/{slug}` → `chatroom.id`). Behind Cloudflare and
+/// often refused; `None` then, and the UI asks for the id.
+pub async fn lookup_chatroom(site_base: &str, slug: &str) -> Option<u64> {
     if slug.is_empty() {
         return None;
     }
@@ -285,7 +279,7 @@ pub async fn lookup_chatroom(slug: &str) -> Option<u64> {
         .build()
         .ok()?;
     let v: serde_json::Value = http
-        .get(format!("https://kick.com/api/v2/channels/{slug}"))
+        .get(format!("{site_base}/api/v2/channels/{slug}"))
         .send()
         .await
         .ok()?

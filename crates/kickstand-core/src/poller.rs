@@ -53,6 +53,8 @@ pub enum Outcome {
     },
     RateLimited,
     Failed,
+    /// Kick refused the refresh token: only a new login helps.
+    LoginDead,
 }
 
 /// The next interval: base interval on success, doubling backoff on
@@ -61,7 +63,7 @@ pub fn next_interval(prev: Duration, outcome: Outcome, cfg: &PollConfig) -> Dura
     match outcome {
         Outcome::Ok { any_live: true } => cfg.live_interval,
         Outcome::Ok { any_live: false } => cfg.idle_interval,
-        Outcome::RateLimited | Outcome::Failed => {
+        Outcome::RateLimited | Outcome::Failed | Outcome::LoginDead => {
             let base = prev.max(cfg.idle_interval);
             (base * 2).min(cfg.max_backoff)
         }
@@ -112,11 +114,15 @@ impl PollerHandle {
     }
 }
 
+/// Called (once) when Kick refused the login for good (dead refresh token).
+pub type DeadLogin = Arc<dyn Fn() + Send + Sync>;
+
 pub fn spawn<S: LiveSource>(
     source: S,
     cfg: PollConfig,
     watchlist: Vec<String>,
     sink: EventSink,
+    on_dead_login: DeadLogin,
 ) -> PollerHandle {
     let handle = PollerHandle {
         watchlist: Arc::new(Mutex::new(watchlist)),
@@ -132,6 +138,12 @@ pub fn spawn<S: LiveSource>(
             let slugs = h.watchlist.lock().unwrap().clone();
             let (snapshot, outcome, channel) =
                 poll_once(&source, &mut state, &slugs, interval, &cfg).await;
+            if outcome == Outcome::LoginDead {
+                // The session ends (the core drops this poller): no retries
+                // against a login Kick refuses.
+                on_dead_login();
+                break;
+            }
             interval = next_interval(interval, outcome, &cfg);
             let snapshot = LiveSnapshot {
                 interval_ms: interval.as_millis() as u64,
@@ -182,10 +194,18 @@ async fn poll_once<S: LiveSource>(
     let mut note = |e: &kick_api::Error| {
         let outcome = match e {
             kick_api::Error::RateLimited { .. } => Outcome::RateLimited,
+            kick_api::Error::ReloginRequired { .. } | kick_api::Error::Unauthorized { .. } => {
+                Outcome::LoginDead
+            }
             _ => Outcome::Failed,
         };
-        let msg = crate::error::AppError::from(clone_err(e)).message;
-        if problem.is_none() || outcome == Outcome::RateLimited {
+        let msg = crate::error::AppError::from(e.clone()).message;
+        let worse = match (&problem, outcome) {
+            (None, _) | (_, Outcome::LoginDead) => true,
+            (Some((Outcome::LoginDead, _)), _) => false,
+            (_, o) => o == Outcome::RateLimited,
+        };
+        if worse {
             problem = Some((outcome, msg));
         }
     };
@@ -295,57 +315,6 @@ async fn poll_once<S: LiveSource>(
         updated_at_ms: state.last_ok_ms,
     };
     (snapshot, outcome, channel)
-}
-
-/// kick_api::Error is not Clone; rebuild the parts the message needs.
-fn clone_err(e: &kick_api::Error) -> kick_api::Error {
-    use kick_api::Error as E;
-    match e {
-        E::RateLimited {
-            endpoint,
-            status,
-            attempts,
-            retry_after,
-        } => E::RateLimited {
-            endpoint,
-            status: *status,
-            attempts: *attempts,
-            retry_after: *retry_after,
-        },
-        E::Server {
-            endpoint,
-            status,
-            attempts,
-            message,
-        } => E::Server {
-            endpoint,
-            status: *status,
-            attempts: *attempts,
-            message: message.clone(),
-        },
-        E::Api {
-            endpoint,
-            status,
-            message,
-        } => E::Api {
-            endpoint,
-            status: *status,
-            message: message.clone(),
-        },
-        E::Network { endpoint, message } => E::Network {
-            endpoint,
-            message: message.clone(),
-        },
-        E::ReloginRequired { reason } => E::ReloginRequired {
-            reason: reason.clone(),
-        },
-        E::NotAuthenticated => E::NotAuthenticated,
-        other => E::Api {
-            endpoint: "poll",
-            status: 0,
-            message: other.to_string(),
-        },
-    }
 }
 
 /// Watched channels that were offline in `prev` and are live in `next`.

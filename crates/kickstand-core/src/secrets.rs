@@ -160,6 +160,9 @@ struct StoredTokens {
     refresh_token: Option<String>,
     /// Unix seconds.
     expires_at: Option<i64>,
+    /// Unix seconds of the login (the grant), kept across refreshes.
+    #[serde(default)]
+    granted_at: Option<i64>,
     scopes: Vec<String>,
 }
 
@@ -168,6 +171,7 @@ pub fn save_tokens(store: &dyn SecretStore, t: &TokenSet) -> Result<(), StoreErr
         access_token: t.access_token.expose().to_owned(),
         refresh_token: t.refresh_token.as_ref().map(|r| r.expose().to_owned()),
         expires_at: t.expires_at.map(|e| e.timestamp()),
+        granted_at: t.granted_at.map(|e| e.timestamp()),
         scopes: t.scopes.clone(),
     };
     let json =
@@ -188,6 +192,9 @@ pub fn load_tokens(store: &dyn SecretStore) -> Result<Option<TokenSet>, StoreErr
         expires_at: s
             .expires_at
             .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
+        granted_at: s
+            .granted_at
+            .and_then(|t| chrono::DateTime::from_timestamp(t, 0)),
         scopes: s.scopes,
     }))
 }
@@ -204,6 +211,7 @@ mod tests {
             access_token: Secret::new("access-1"),
             refresh_token: Some(Secret::new("refresh-1")),
             expires_at: chrono::DateTime::from_timestamp(1_900_000_000, 0),
+            granted_at: chrono::DateTime::from_timestamp(1_800_000_000, 0),
             scopes: vec!["user:read".into()],
         };
         save_tokens(&store, &t).unwrap();
@@ -211,6 +219,7 @@ mod tests {
         assert_eq!(back.access_token.expose(), "access-1");
         assert_eq!(back.refresh_token.unwrap().expose(), "refresh-1");
         assert_eq!(back.expires_at, t.expires_at);
+        assert_eq!(back.granted_at, t.granted_at);
         assert_eq!(back.scopes, t.scopes);
     }
 

@@ -43,6 +43,7 @@ fn real_keyring_round_trip() {
         access_token: Secret::new("ACCESS-TOKEN-VALUE"),
         refresh_token: Some(Secret::new("REFRESH-TOKEN-VALUE")),
         expires_at: Some(chrono::Utc::now() + chrono::Duration::hours(2)),
+        granted_at: None,
         scopes: vec!["user:read".into(), "channel:read".into()],
     };
     secrets::save_tokens(&store, &tokens).unwrap();

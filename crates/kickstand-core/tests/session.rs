@@ -4,147 +4,16 @@
 //! key's auto-hide, and the keyring-unavailable path. Every event the core
 //! emits is checked for secrets.
 
-use kick_api::{KickConfig, RetryPolicy};
-use kick_fake::{FakeConfig, RunningFake};
-use kickstand_core::core::{Core, CoreOptions, ModeChoice};
+use kickstand_core::core::Core;
 use kickstand_core::dto::{ChannelUpdate, Mode, SessionPhase};
 use kickstand_core::error::ErrorCode;
-use kickstand_core::events::{CoreEvent, EventSink};
-use kickstand_core::poller::PollConfig;
+use kickstand_core::events::CoreEvent;
 use kickstand_core::secrets::{self, MemoryStore, SecretStore};
-use kickstand_core::settings::{Settings, SettingsFile};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<CoreEvent>>>);
-
-impl Recorder {
-    fn sink(&self) -> EventSink {
-        let events = self.0.clone();
-        Arc::new(move |e| events.lock().unwrap().push(e))
-    }
-    fn all(&self) -> Vec<CoreEvent> {
-        self.0.lock().unwrap().clone()
-    }
-    /// Everything the UI would have received, as the JSON it would see.
-    fn as_json(&self) -> String {
-        self.all()
-            .iter()
-            .map(|e| match e {
-                CoreEvent::Status(s) => serde_json::to_string(s).unwrap(),
-                CoreEvent::Channel(c) => serde_json::to_string(c).unwrap(),
-                CoreEvent::Live(l) => serde_json::to_string(l).unwrap(),
-                CoreEvent::WentLive(l) => serde_json::to_string(l).unwrap(),
-                CoreEvent::StreamKeyHidden => "hidden".into(),
-                CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
-                CoreEvent::Chat(b) => serde_json::to_string(b).unwrap(),
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-    async fn wait_for(&self, what: &str, f: impl Fn(&CoreEvent) -> bool) -> CoreEvent {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(e) = self.all().into_iter().rev().find(|e| f(e)) {
-                return e;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn temp_settings(port: u16) -> SettingsFile {
-    let dir = std::env::temp_dir().join(format!(
-        "kickstand-core-test-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    let f = SettingsFile::new(dir.join("settings.json"));
-    f.save(&Settings {
-        watchlist: vec![],
-        loopback_port: port,
-        chat_chatroom_id: None,
-        chat_url: None,
-    })
-    .unwrap();
-    f
-}
-
-fn rand_suffix() -> u64 {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    N.fetch_add(1, Ordering::Relaxed)
-        ^ std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos() as u64
-}
-
-fn fast_poll() -> PollConfig {
-    PollConfig {
-        live_interval: Duration::from_millis(100),
-        idle_interval: Duration::from_millis(200),
-        max_backoff: Duration::from_secs(2),
-    }
-}
-
-async fn kick_fake(port: u16) -> RunningFake {
-    kick_fake::start(FakeConfig {
-        auto_approve: true,
-        redirect_uris: vec![format!("http://localhost:{port}/callback")],
-        world_tick: None,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-}
-
-fn kick_options(
-    fake: &RunningFake,
-    store: Arc<dyn SecretStore>,
-    settings: SettingsFile,
-) -> CoreOptions {
-    let mut opts = CoreOptions::new(store, settings);
-    opts.mode = ModeChoice::Kick;
-    opts.kick = KickConfig::new(fake.oauth_base(), fake.api_base()).with_retry(RetryPolicy {
-        max_attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        max_retry_after: Duration::from_secs(1),
-    });
-    opts.poll = fast_poll();
-    opts.login_timeout = Duration::from_secs(10);
-    opts
-}
-
-/// Plays the system browser: follows the authorize redirect to the loopback.
-fn browser() -> impl FnOnce(&str) -> Result<(), String> + Send {
-    |url: &str| {
-        let url = url.to_owned();
-        tokio::spawn(async move {
-            let http = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap();
-            let r = http.get(&url).send().await.unwrap();
-            let next = r.headers()["location"].to_str().unwrap().to_owned();
-            assert!(next.starts_with("http://localhost:"), "{next}");
-            let page = http.get(&next).send().await.unwrap();
-            assert_eq!(page.status(), 200);
-        });
-        Ok(())
-    }
-}
+mod common;
+use common::*;
 
 #[tokio::test]
 async fn kick_mode_login_restore_refresh_and_logout() {
@@ -310,15 +179,6 @@ async fn no_keyring_is_said_plainly_and_nothing_is_written() {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::KeyringUnavailable);
-}
-
-fn demo_options() -> CoreOptions {
-    let mut opts = CoreOptions::new(Arc::new(MemoryStore::default()), temp_settings(0));
-    opts.mode = ModeChoice::Demo;
-    opts.demo_uses_browser = false;
-    opts.demo_poll = fast_poll();
-    opts.reveal_for = Duration::from_millis(300);
-    opts
 }
 
 #[tokio::test]

@@ -1,0 +1,172 @@
+//! Chat in the session: on/off, history, sending and moderation. The chat
+//! socket belongs to the logged-in session (it stops with it) and always
+//! reads the chat of the mode it was started in: the embedded fake's in the
+//! demo, Kick's (as configured) with a Kick login.
+
+use super::session::ModeState;
+use super::Core;
+use crate::dto::*;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::events::CoreEvent;
+
+impl Core {
+    /// Turns chat on: the unofficial socket for the own chatroom. In Kick
+    /// mode the chatroom id comes from `chatroom_id`, the settings, or a
+    /// best-effort lookup at kick.com (often blocked by Cloudflare).
+    pub async fn chat_start(&self, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
+        let client = self.client()?;
+        let (me, demo, site_base) = {
+            let s = self.inner.session.lock().unwrap();
+            let me = s.live().map(|l| l.user.clone());
+            let site = s.mode.kick().map(|k| k.site_base.clone());
+            let demo = match &s.mode {
+                ModeState::Demo(d) => Some(d.fake.clone()),
+                _ => None,
+            };
+            (me, demo, site)
+        };
+        let me =
+            me.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
+        let cfg = match demo {
+            Some(f) => {
+                let mut c =
+                    kick_chat::ChatConfig::kick(f.info.chatroom_id, Some(f.info.channel_id));
+                c.url = f.info.pusher_url.clone();
+                c
+            }
+            None => {
+                let saved = self.settings().chat_chatroom_id;
+                let channel = crate::kick_source::own_channel(&client, Some(&me)).await;
+                let slug = channel.map(|c| c.slug).unwrap_or_default();
+                let id = match chatroom_id.or(saved) {
+                    Some(id) => Some(id),
+                    None => {
+                        crate::kick_source::lookup_chatroom(
+                            site_base.as_deref().unwrap_or("https://kick.com"),
+                            &slug,
+                        )
+                        .await
+                    }
+                };
+                let id = id.ok_or_else(|| {
+                    AppError::invalid(
+                        "chatroom",
+                        "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
+                         Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
+                    )
+                })?;
+                if chatroom_id.is_some() {
+                    self.edit_settings(|s| {
+                        s.chat_chatroom_id = Some(id);
+                        Ok(())
+                    })?;
+                }
+                let mut c = kick_chat::ChatConfig::kick(id, Some(me.user_id));
+                if let Some(url) = self.settings().chat_url {
+                    c.url = url;
+                }
+                c
+            }
+        };
+        let service = crate::chat::start(cfg, me.name.clone(), self.inner.sink.clone());
+        let old = {
+            let mut s = self.inner.session.lock().unwrap();
+            match s.live_mut() {
+                // Still the session we started for (a logout meanwhile drops it).
+                Some(live) if live.user.user_id == me.user_id => live.chat.replace(service),
+                _ => {
+                    service.stop();
+                    return Err(AppError::new(
+                        ErrorCode::NotLoggedIn,
+                        "Log in with Kick first.",
+                    ));
+                }
+            }
+        };
+        if let Some(old) = old {
+            old.stop();
+        }
+        Ok(ChatStatus::Connecting)
+    }
+
+    pub fn chat_stop(&self) -> ChatStatus {
+        let old = self
+            .inner
+            .session
+            .lock()
+            .unwrap()
+            .live_mut()
+            .and_then(|l| l.chat.take());
+        if let Some(c) = old {
+            c.stop();
+        }
+        let st = ChatStatus::Off { reason: None };
+        self.emit(CoreEvent::Chat(ChatBatch {
+            items: vec![],
+            status: st.clone(),
+        }));
+        st
+    }
+
+    /// The kept history (up to 2,000 items) and the state, for a panel that opens.
+    pub fn chat_history(&self) -> ChatBatch {
+        let s = self.inner.session.lock().unwrap();
+        match s.live().and_then(|l| l.chat.as_ref()) {
+            Some(c) => ChatBatch {
+                items: c.history.lock().unwrap().iter().cloned().collect(),
+                status: c.status.lock().unwrap().clone(),
+            },
+            None => ChatBatch {
+                items: vec![],
+                status: ChatStatus::Off { reason: None },
+            },
+        }
+    }
+
+    /// Sends through the official API (the message comes back over the socket).
+    pub async fn chat_send(&self, req: ChatSendRequest) -> AppResult<()> {
+        use kick_api::endpoints::chat::{ChatAs, ChatSend};
+        let client = self.client()?;
+        let me = self.me_id()?;
+        let r = client
+            .send_chat(&ChatSend {
+                sender: if req.as_bot {
+                    ChatAs::Bot
+                } else {
+                    ChatAs::User { broadcaster: me }
+                },
+                content: req.content,
+                reply_to: req.reply_to.map(kick_api::MessageId::from),
+            })
+            .await
+            .map(|_| ())
+            .map_err(|e| self.app_error("send a chat message", e));
+        self.check_dead_login(&client, r).await
+    }
+
+    /// Delete, timeout, ban or unban in the own channel.
+    pub async fn chat_moderate(&self, action: ModAction) -> AppResult<String> {
+        let client = self.client()?;
+        let me = self.me_id()?;
+        let r = match action {
+            ModAction::Delete { message_id } => client
+                .delete_chat_message(&kick_api::MessageId::from(message_id))
+                .await
+                .map(|_| "Message deleted.".to_owned()),
+            ModAction::Timeout { user_id, minutes } => client
+                .timeout(me, kick_api::UserId(user_id), minutes, None)
+                .await
+                .map(|_| format!("Timed out for {minutes} min.")),
+            ModAction::Ban { user_id } => client
+                .ban(me, kick_api::UserId(user_id), None)
+                .await
+                .map(|_| "Banned.".to_owned()),
+            ModAction::Unban { user_id } => client
+                .unban(me, kick_api::UserId(user_id))
+                .await
+                .map(|_| "Unbanned.".to_owned()),
+        }
+        .map_err(|e| self.app_error("moderate chat", e));
+        self.check_dead_login(&client, r).await
+    }
+}

@@ -1,0 +1,82 @@
+//! Demo mode: Kickstand against an embedded fake Kick, so a newcomer sees
+//! everything work without an account. The fake belongs to the demo mode
+//! alone: when the demo ends (a switch to Kick, or the app closing) the
+//! fake is shut down and its port closes. Its `/_fake/*` control routes are
+//! off unless an end-to-end test asks for them, and it answers only
+//! requests addressed to its own loopback host (no DNS rebinding).
+
+use super::{Core, CoreOptions};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::secrets::{MemoryStore, SecretStore};
+use kick_api::{KickConfig, OAuthClient, Secret};
+use std::sync::Arc;
+
+pub(crate) struct Demo {
+    pub fake: Arc<kick_fake::RunningFake>,
+    pub oauth: OAuthClient,
+    /// Demo tokens live in memory only.
+    pub store: Arc<dyn SecretStore>,
+    pub kick: KickConfig,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        // Also when a test still holds an `Arc` of the fake.
+        self.fake.shutdown();
+    }
+}
+
+pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
+    let fake = kick_fake::start(kick_fake::FakeConfig {
+        auto_approve: true,
+        redirect_uris: vec![],
+        // A gently moving demo chat (only while the chat panel is on).
+        chat_rate: Some(opts.demo_chat_rate),
+        control_routes: opts.demo_control_routes,
+        ..kick_fake::FakeConfig::default()
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
+    let kick = KickConfig::new(fake.oauth_base(), fake.api_base());
+    if let Some(path) = &opts.demo_info_file {
+        let info = serde_json::json!({
+            "oauth_base": fake.info.oauth_base,
+            "api_base": fake.info.api_base,
+            "broadcaster_user_id": fake.info.broadcaster_user_id,
+            "slug": fake.info.slug,
+        });
+        if let Err(e) = std::fs::write(path, info.to_string()) {
+            tracing::warn!(error = %e, "could not write the demo info file");
+        }
+    }
+    let oauth = OAuthClient::new(
+        &kick,
+        fake.info.client_id.clone(),
+        Secret::new(fake.info.client_secret.clone()),
+        None,
+    );
+    Ok(Demo {
+        fake: Arc::new(fake),
+        oauth,
+        store: Arc::new(MemoryStore::default()),
+        kick,
+    })
+}
+
+impl Core {
+    /// Demo control: takes the streamer live or offline at the embedded fake.
+    /// Refused outside the demo (Kick has no API for it: the encoder does it).
+    pub async fn demo_set_live(&self, live: bool) -> AppResult<()> {
+        let fake = self.demo_fake().ok_or_else(|| {
+            AppError::new(
+                ErrorCode::DemoOnly,
+                "Going live from Kickstand only works in demo mode: start your stream in OBS.",
+            )
+        })?;
+        kick_fake::world::go_live(&fake.state, kick_fake::STREAMER_ID, live, Some(48));
+        if let Some(p) = self.poller() {
+            p.poke();
+        }
+        Ok(())
+    }
+}

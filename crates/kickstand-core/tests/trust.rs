@@ -1,0 +1,411 @@
+//! Trust: what the window shows is always the streamer's real channel.
+//! The paths a person takes between features, against fake Kicks on
+//! 127.0.0.1: the demo, then a real account; a start while Kick is away;
+//! a login Kick ends; the 30-day warning; logout racing a refresh; a
+//! forged login callback; logout while a login waits for the browser.
+
+use kick_fake::social::{chatter, post_message, CHATTER_ID_BASE};
+use kick_fake::{FakeConfig, STREAMER_ID};
+use kickstand_core::core::{Core, ModeChoice};
+use kickstand_core::dto::{ChatItem, ChatStatus, ModAction, Mode, SessionPhase};
+use kickstand_core::error::ErrorCode;
+use kickstand_core::events::CoreEvent;
+use kickstand_core::secrets::{self, MemoryStore, SecretStore};
+use std::sync::Arc;
+use std::time::Duration;
+
+mod common;
+use common::*;
+
+fn chat_lines(rec: &Recorder) -> Vec<kickstand_core::dto::ChatLine> {
+    rec.all()
+        .into_iter()
+        .filter_map(|e| match e {
+            CoreEvent::Chat(b) => Some(b.items),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|i| match i {
+            ChatItem::Line(l) => Some(l),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn demo_then_a_kick_account_never_mixes_the_two() {
+    // The streamer's real Kick (a separate fake) and a new user's machine.
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let settings = temp_settings(port);
+    let mut s = settings.load();
+    // Until the chat transport is negotiated, Kick mode reads this setting.
+    s.chat_url = Some(kick.info.pusher_url.clone());
+    settings.save(&s).unwrap();
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let mut opts = kick_options(&kick, store.clone(), settings);
+    opts.mode = ModeChoice::Auto;
+    opts.demo_uses_browser = false;
+    opts.demo_poll = fast_poll();
+    let rec = Recorder::default();
+    let core = Core::start(opts, rec.sink()).await.unwrap();
+
+    // No credentials: the demo, with its own chat.
+    assert_eq!(core.status().mode, Mode::Demo);
+    core.login(|_: &str| Ok(())).await.unwrap();
+    core.chat_start(None).await.unwrap();
+    rec.wait_for(
+        "demo chat connected",
+        |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
+    )
+    .await;
+    let demo = core.demo_fake().unwrap();
+    let demo_port = demo.addr.port();
+    // The embedded fake serves no control routes to other local programs.
+    let r = reqwest::get(format!("{}/_fake/metrics", demo.api_base()))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // "Use my Kick account": credentials, then the real login.
+    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+        .await
+        .unwrap();
+    let st = core.status();
+    assert_eq!(st.mode, Mode::Kick);
+    assert_eq!(st.phase, SessionPhase::LoggedOut);
+    assert!(
+        port_closes(demo_port).await,
+        "the demo's fake still listens"
+    );
+    assert!(core.demo_fake().is_none());
+    assert_eq!(core.chat_history().status, ChatStatus::Off { reason: None });
+    let err = core.demo_set_live(true).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::DemoOnly);
+
+    core.login(browser()).await.unwrap();
+    let before = chat_lines(&rec).len();
+    let n0 = rec.len();
+    core.chat_start(None).await.unwrap();
+    rec.wait_for_after(
+        n0,
+        "kick chat connected",
+        |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
+    )
+    .await;
+    assert!(
+        kick.state
+            .pusher
+            .total_connections
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 1,
+        "chat did not connect to the Kick endpoint"
+    );
+    tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
+    let marker = format!("only on the real channel {}", rand_suffix());
+    post_message(&kick.state, STREAMER_ID, &chatter(2), &marker, None);
+    rec.wait_for("the real channel's message", |e| {
+        matches!(e, CoreEvent::Chat(b) if b.items.iter().any(|i| matches!(i, ChatItem::Line(l) if l.spans.iter().any(|s| matches!(s, kickstand_core::dto::ChatSpan::Text { text } if text == &marker)))))
+    })
+    .await;
+    // Every line since the switch came from the real channel's chat.
+    let kick_ids: std::collections::HashSet<String> = kick
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .messages
+        .keys()
+        .cloned()
+        .collect();
+    for l in &chat_lines(&rec)[before..] {
+        assert!(kick_ids.contains(&l.id), "a chat line not from Kick: {l:?}");
+    }
+
+    // Moderation reaches the real Kick, never the demo.
+    let viewer = CHATTER_ID_BASE + 4;
+    core.chat_moderate(ModAction::Timeout {
+        user_id: viewer,
+        minutes: 5,
+    })
+    .await
+    .unwrap();
+    assert!(kick
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .bans
+        .contains_key(&(STREAMER_ID, viewer)));
+    assert!(demo.state.world.lock().unwrap().social.bans.is_empty());
+}
+
+#[tokio::test]
+async fn a_start_while_kick_is_away_restores_when_kick_returns() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    // A streamer who logged in yesterday.
+    {
+        let core = Core::start(
+            kick_options(&kick, store.clone(), settings.clone()),
+            Recorder::default().sink(),
+        )
+        .await
+        .unwrap();
+        core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+            .await
+            .unwrap();
+        core.login(browser()).await.unwrap();
+    }
+    // Today Kick cannot be reached.
+    let proxy = Proxy::start(kick.addr.port(), false).await;
+    let mut opts = kick_options(&kick, store.clone(), settings.clone());
+    opts.kick =
+        kick_api::KickConfig::new(proxy.base(), proxy.base()).with_retry(opts.kick.retry.clone());
+    opts.restore_backoff = (Duration::from_millis(100), Duration::from_millis(300));
+    let rec = Recorder::default();
+    let core = Core::launch(opts, rec.sink());
+    // The core answers at once, before anything was read or asked.
+    assert_eq!(core.status().phase, SessionPhase::Starting);
+    let st = wait_status(&core, "retrying", |s| {
+        s.phase == SessionPhase::Restoring
+            && s.problem
+                .as_deref()
+                .is_some_and(|p| p.contains("unreachable"))
+    })
+    .await;
+    assert!(st.problem.unwrap().contains("Retrying in"), "says when");
+    // Nothing is lost meanwhile.
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(core.status().phase, SessionPhase::Restoring);
+
+    // Kick is back: the session returns by itself.
+    proxy.set_up(true);
+    let st = wait_status(&core, "logged in again", |s| {
+        s.phase == SessionPhase::LoggedIn
+    })
+    .await;
+    assert_eq!(st.user.unwrap().name, "DemoStreamer");
+    assert!(st.problem.is_none());
+    core.channel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_login_kick_ends_gives_one_prompt_and_a_new_login_works() {
+    let port = free_port();
+    let kick = kick_fake::start(FakeConfig {
+        auto_approve: true,
+        redirect_uris: vec![format!("http://localhost:{port}/callback")],
+        world_tick: None,
+        refresh_token_lifetime: Some(Duration::from_millis(1200)),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let rec = Recorder::default();
+    let core = Core::start(
+        kick_options(&kick, store.clone(), temp_settings(port)),
+        rec.sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+        .await
+        .unwrap();
+    core.login(browser()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    // The access token runs out; the poller's refresh is refused.
+    control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
+    let st = wait_status(&core, "logged out with a prompt", |s| {
+        s.phase == SessionPhase::LoggedOut
+    })
+    .await;
+    assert!(st.prompt.as_deref().unwrap().contains("Log in again"));
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // One prompt: one status that carries it, and no extra error toast.
+    let prompts = rec
+        .all()
+        .iter()
+        .filter(|e| matches!(e, CoreEvent::Status(s) if s.prompt.is_some()))
+        .count();
+    assert_eq!(prompts, 1);
+    assert!(!rec.all().iter().any(|e| matches!(e,
+        CoreEvent::Notice(n) if n.level != kickstand_core::dto::NoticeLevel::Success)));
+    // A command meanwhile says what to do.
+    let err = core.channel().await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotLoggedIn);
+    // One click: log in again.
+    let st = core.login(browser()).await.unwrap();
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+    assert!(st.prompt.is_none());
+}
+
+#[tokio::test]
+async fn the_relogin_warning_shows_in_the_last_week_and_survives_refreshes() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    {
+        let core = Core::start(
+            kick_options(&kick, store.clone(), settings.clone()),
+            Recorder::default().sink(),
+        )
+        .await
+        .unwrap();
+        core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+            .await
+            .unwrap();
+        let st = core.login(browser()).await.unwrap();
+        // A fresh login: no warning, Kick's 30 days ahead.
+        assert!(st.relogin_warning.is_none());
+        let left = st.login_expires_at_ms.unwrap() - chrono::Utc::now().timestamp_millis();
+        assert!((left - 30 * 86_400_000).abs() < 60_000, "{left}");
+    }
+    // 27 days later.
+    let mut t = secrets::load_tokens(store.as_ref()).unwrap().unwrap();
+    t.granted_at = Some(chrono::Utc::now() - chrono::Duration::days(27));
+    let granted = t.granted_at.map(|g| g.timestamp());
+    secrets::save_tokens(store.as_ref(), &t).unwrap();
+    let core = Core::start(
+        kick_options(&kick, store.clone(), settings),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    let st = core.status();
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+    assert_eq!(
+        st.relogin_warning.as_deref(),
+        Some("Kick will ask you to log in again in 3 days.")
+    );
+    // A refresh continues the grant: the date stays.
+    control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
+    core.channel().await.unwrap();
+    let after = secrets::load_tokens(store.as_ref()).unwrap().unwrap();
+    assert_ne!(after.access_token.expose(), t.access_token.expose());
+    assert_eq!(after.granted_at.map(|g| g.timestamp()), granted);
+    assert!(core.status().relogin_warning.is_some());
+}
+
+#[tokio::test]
+async fn logout_during_a_slow_refresh_leaves_no_tokens_behind() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    let mut opts = kick_options(&kick, store.clone(), settings.clone());
+    opts.poll.idle_interval = Duration::from_secs(60); // only our call refreshes
+    opts.poll.live_interval = Duration::from_secs(60);
+    let core = Core::start(opts, Recorder::default().sink()).await.unwrap();
+    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+        .await
+        .unwrap();
+    core.login(browser()).await.unwrap();
+    control(
+        &kick,
+        "/_fake/faults",
+        serde_json::json!({"token_latency_ms": 1500}),
+    )
+    .await;
+    control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
+    let c = core.clone();
+    let call = tokio::spawn(async move { c.channel().await });
+    tokio::time::sleep(Duration::from_millis(400)).await; // the refresh is at Kick now
+    core.logout().await.unwrap();
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
+    let r = call.await.unwrap();
+    assert!(r.is_err(), "the call of the ended session went through");
+    // The slow refresh did happen at Kick, and saved nothing afterwards.
+    assert_eq!(kick.metrics()["token_refresh"], 1);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
+    // The next start does not bring back a session the streamer ended.
+    let core2 = Core::start(
+        kick_options(&kick, store, settings),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(core2.status().phase, SessionPhase::LoggedOut);
+}
+
+#[tokio::test]
+async fn a_forged_callback_does_not_break_the_login() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let core = Core::start(
+        kick_options(&kick, Arc::new(MemoryStore::default()), temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+        .await
+        .unwrap();
+    let st = core
+        .login(move |url: &str| {
+            let url = url.to_owned();
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                // Another page hits the loopback first.
+                let forged = http
+                    .get(format!(
+                        "http://localhost:{port}/callback?code=evil&state=forged"
+                    ))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(forged.status(), 400);
+                let r = http.get(&url).send().await.unwrap();
+                let next = r.headers()["location"].to_str().unwrap().to_owned();
+                assert_eq!(http.get(&next).send().await.unwrap().status(), 200);
+            });
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+}
+
+#[tokio::test]
+async fn logout_cancels_a_login_waiting_for_the_browser() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let core = Core::start(
+        kick_options(&kick, Arc::new(MemoryStore::default()), temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
+        .await
+        .unwrap();
+    let c = core.clone();
+    // A browser that never comes back.
+    let login = tokio::spawn(async move { c.login(|_: &str| Ok(())).await });
+    wait_status(&core, "logging in", |s| s.phase == SessionPhase::LoggingIn).await;
+    // The wait holds no lock: logout goes through at once and ends it.
+    tokio::time::timeout(Duration::from_secs(5), core.logout())
+        .await
+        .expect("logout waited for the browser")
+        .unwrap();
+    let err = login.await.unwrap().unwrap_err();
+    assert_eq!(err.code, ErrorCode::LoginCancelled);
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+    // And a new login works.
+    assert_eq!(
+        core.login(browser()).await.unwrap().phase,
+        SessionPhase::LoggedIn
+    );
+}
