@@ -4,6 +4,8 @@ pub const COMMANDS: &[&str] = &[
     "save_credentials",
     "forget_credentials",
     "use_demo",
+    "use_kick",
+    "retry_restore",
     "login",
     "cancel_login",
     "logout",

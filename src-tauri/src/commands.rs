@@ -19,6 +19,8 @@ pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + 
         save_credentials,
         forget_credentials,
         use_demo,
+        use_kick,
+        retry_restore,
         login,
         cancel_login,
         logout,
@@ -63,6 +65,16 @@ async fn forget_credentials(core: State<'_, Core>) -> AppResult<AppStatus> {
 #[tauri::command]
 async fn use_demo(core: State<'_, Core>) -> AppResult<AppStatus> {
     core.use_demo().await
+}
+
+#[tauri::command]
+async fn use_kick(core: State<'_, Core>) -> AppResult<AppStatus> {
+    core.use_kick().await
+}
+
+#[tauri::command]
+fn retry_restore(core: State<'_, Core>) {
+    core.retry_now()
 }
 
 #[tauri::command]

@@ -30,15 +30,17 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
                 app.emit(NOTICE, n)
             }
             CoreEvent::WentLive(entry) => {
+                // Notification servers read body markup (<b>, <a href>, <img>):
+                // a streamer's title or name must show as text.
                 let _ = app
                     .notification()
                     .builder()
-                    .title(format!("{} is live", entry.display_name))
-                    .body(if entry.title.is_empty() {
-                        "Live now on Kick".to_owned()
+                    .title(escape_markup(&format!("{} is live", entry.display_name)))
+                    .body(escape_markup(if entry.title.is_empty() {
+                        "Live now on Kick"
                     } else {
-                        entry.title.clone()
-                    })
+                        &entry.title
+                    }))
                     .show();
                 app.emit(WENT_LIVE, entry)
             }
@@ -47,4 +49,33 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
             tracing::debug!(error = %e, "could not emit event");
         }
     })
+}
+
+/// Escapes the markup desktop notification servers interpret.
+pub fn escape_markup(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn notification_text_is_escaped() {
+        assert_eq!(
+            super::escape_markup("<b>Hi</b> & <a href='x'>"),
+            "&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=&#39;x&#39;&gt;"
+        );
+        assert_eq!(super::escape_markup("a\u{7}b"), "a b");
+    }
 }

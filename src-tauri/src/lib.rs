@@ -1,6 +1,12 @@
 //! The Tauri shell: wires kickstand-core to the window. Commands call the
 //! core; core events become Tauri events. No business logic lives here.
 
+// A release build must embed the web UI: without `custom-protocol` it would
+// load the Vite dev server URL, a page anyone on localhost:5173 could serve,
+// with full access to the commands.
+#[cfg(all(not(debug_assertions), not(feature = "custom-protocol")))]
+compile_error!("release builds need the embedded UI: build with `--features custom-protocol` (the Tauri CLI does)");
+
 mod commands;
 mod events;
 
@@ -34,7 +40,15 @@ pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
     if std::env::var("KICKSTAND_DEMO_BROWSER").as_deref() == Ok("0") {
         opts.demo_uses_browser = false;
     }
+    if let (Ok(web), Ok(site)) = (
+        std::env::var("KICKSTAND_WEB_BASE"),
+        std::env::var("KICKSTAND_SITE_BASE"),
+    ) {
+        opts.kick = opts.kick.with_web(web, site);
+    }
     opts.demo_info_file = std::env::var_os("KICKSTAND_DEMO_INFO_FILE").map(Into::into);
+    // End-to-end tests check the demo's fake through its control routes.
+    opts.demo_control_routes = std::env::var("KICKSTAND_DEMO_CONTROL").as_deref() == Ok("1");
     if let Some(rate) = std::env::var("KICKSTAND_DEMO_CHAT_RATE")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())
@@ -61,15 +75,13 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
         .invoke_handler(commands::handler())
 }
 
-/// Starts the core for this app and keeps it in managed state.
-pub fn setup_core<R: Runtime>(
-    app: &tauri::AppHandle<R>,
-    opts: CoreOptions,
-) -> Result<(), Box<dyn std::error::Error>> {
+/// Starts the core for this app and keeps it in managed state. Returns at
+/// once: the window shows the `starting`/`restoring` phase while the core
+/// reads the keyring and asks Kick in the background.
+pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) {
     let sink = events::sink(app.clone());
-    let core = tauri::async_runtime::block_on(Core::start(opts, sink)).map_err(|e| e.message)?;
+    let core = tauri::async_runtime::block_on(async move { Core::launch(opts, sink) });
     app.manage(core);
-    Ok(())
 }
 
 pub fn run() {
@@ -89,7 +101,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let dir = app.path().app_config_dir()?;
-            setup_core(app.handle(), options_from_env(dir))
+            setup_core(app.handle(), options_from_env(dir));
+            Ok(())
         })
         .run(tauri::generate_context!())
         .expect("error while running Kickstand");

@@ -21,7 +21,14 @@ fn app() -> (tauri::App<MockRuntime>, tauri::WebviewWindow<MockRuntime>) {
     );
     opts.mode = ModeChoice::Demo;
     opts.demo_uses_browser = false;
-    setup_core(app.handle(), opts).expect("core starts");
+    // As the app does, then wait until the demo is entered.
+    setup_core(app.handle(), opts);
+    let core = app.state::<Core>().inner().clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while core.status().phase == kickstand_core::dto::SessionPhase::Starting {
+        assert!(std::time::Instant::now() < deadline, "core never started");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
         .build()
         .expect("main window");

@@ -23,6 +23,8 @@ export const api = {
     invoke<AppStatus>('save_credentials', { clientId, clientSecret }),
   forgetCredentials: () => invoke<AppStatus>('forget_credentials'),
   useDemo: () => invoke<AppStatus>('use_demo'),
+  useKick: () => invoke<AppStatus>('use_kick'),
+  retryRestore: () => invoke<void>('retry_restore'),
   login: () => invoke<AppStatus>('login'),
   cancelLogin: () => invoke<void>('cancel_login'),
   logout: () => invoke<AppStatus>('logout'),

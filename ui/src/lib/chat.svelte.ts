@@ -19,9 +19,13 @@ class ChatStore {
     this.status = b.status;
     if (!b.items.length && !replace) return;
     let rows = replace ? [] : this.rows.slice();
+    // A message seen twice (a replay) is shown once: keyed rows must be unique.
+    const present = new Set(rows.map((r) => r.key));
     for (const it of b.items) {
       if (it.type === 'line') {
         const { type: _t, ...line } = it;
+        if (present.has(line.id)) continue;
+        present.add(line.id);
         rows.push({ key: line.id, type: 'line', line: line as ChatLine, deleted: false });
       } else if (it.type === 'notice') {
         rows.push({ key: `n${this.seq++}`, type: 'notice', text: it.text });

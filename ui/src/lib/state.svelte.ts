@@ -25,13 +25,20 @@ class Store {
   private nextId = 1;
   private unlisten: (() => void) | null = null;
 
+  /** Kick ended the login: the last dashboard stays, read-only, under a prompt. */
+  get ended(): boolean {
+    return this.status?.phase === 'logged_out' && !!this.status.prompt && this.channel !== null;
+  }
+
   async start() {
     this.unlisten = await subscribe({
       status: (s) => {
         const wasIn = this.status?.phase === 'logged_in';
         this.status = s;
         if (s.phase === 'logged_in' && !wasIn) void this.loadSession();
-        if (s.phase !== 'logged_in') {
+        // A login Kick ended keeps the dashboard (and unsaved edits) on
+        // screen under a prompt to log in again; anything else clears it.
+        if (s.phase !== 'logged_in' && !this.ended) {
           this.channel = null;
           this.live = null;
           chat.clear();

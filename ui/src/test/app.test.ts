@@ -17,6 +17,10 @@ const loggedIn: AppStatus = {
   redirect_uri: 'http://localhost:53682/callback',
   scopes: ['user:read', 'channel:read'],
   client_id: 'demo',
+  problem: null,
+  prompt: null,
+  login_expires_at_ms: null,
+  relogin_warning: null,
 };
 
 const channel: ChannelView = {

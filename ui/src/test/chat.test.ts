@@ -51,6 +51,15 @@ afterEach(() => {
 });
 
 describe('chat panel', () => {
+  it('shows a message delivered twice once, and keeps rendering', async () => {
+    backend();
+    render(ChatPanel, { me: 'DemoStreamer' });
+    chat.apply(batch([line(1), line(2), line(1)]));
+    chat.apply(batch([line(2), line(3)]));
+    expect(chat.rows.map((r) => r.key)).toEqual(['m1', 'm2', 'm3']);
+    await waitFor(() => expect(screen.getAllByTestId('chat-row').length).toBe(3));
+  });
+
   it('keeps history bounded and renders only a window of rows', async () => {
     backend();
     render(ChatPanel, { me: 'DemoStreamer' });

@@ -20,4 +20,20 @@ scopes: Array<string>,
 /**
  * The stored client id (not secret), to prefill the form.
  */
-client_id: string | null, };
+client_id: string | null, 
+/**
+ * While restoring: why it takes long ("Kick is unreachable. Retrying in 8 s.").
+ */
+problem: string | null, 
+/**
+ * Logged out because the last login ended: why, and what to do.
+ */
+prompt: string | null, 
+/**
+ * When Kick is expected to ask for a new login (about 30 days after it).
+ */
+login_expires_at_ms: number | null, 
+/**
+ * Shown in the last week before that.
+ */
+relogin_warning: string | null, };

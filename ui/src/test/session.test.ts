@@ -1,0 +1,131 @@
+// The session as the streamer sees it: the window shows at once while the
+// backend restores, Kick being away is said plainly, a login Kick ends is
+// one prompt that keeps unsaved edits, and the 30-day warning.
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
+import { emit } from '@tauri-apps/api/event';
+import { afterEach, describe, expect, it } from 'vitest';
+import App from '../App.svelte';
+import type { AppStatus } from '../lib/bindings/AppStatus';
+import type { ChannelView } from '../lib/bindings/ChannelView';
+
+const loggedIn: AppStatus = {
+  mode: 'kick',
+  phase: 'logged_in',
+  user: { user_id: 4250001, name: 'DemoStreamer', profile_picture: '' },
+  keyring: { available: true, message: null },
+  redirect_uri: 'http://localhost:53682/callback',
+  scopes: ['user:read'],
+  client_id: '01KAPP',
+  problem: null,
+  prompt: null,
+  login_expires_at_ms: null,
+  relogin_warning: null,
+};
+
+const channel: ChannelView = {
+  broadcaster_user_id: 4250001,
+  slug: 'demostreamer',
+  display_name: 'DemoStreamer',
+  avatar_url: '',
+  title: 'Chill stream',
+  category: { id: 15, name: 'Just Chatting', thumbnail: '' },
+  tags: ['English'],
+  language: 'en',
+  is_live: false,
+  viewer_count: 0,
+  started_at_ms: null,
+};
+
+function backend(status: AppStatus) {
+  const calls: string[] = [];
+  mockWindows('main');
+  mockIPC(
+    (cmd) => {
+      calls.push(cmd);
+      switch (cmd) {
+        case 'app_status':
+          return status;
+        case 'channel_limits':
+          return { title_max_chars: 140, tags_max: 10, tag_max_chars: 30 };
+        case 'channel':
+          return channel;
+        case 'chat_history':
+          return { items: [], status: { state: 'off', reason: null } };
+        default:
+          return null;
+      }
+    },
+    { shouldMockEvents: true },
+  );
+  return calls;
+}
+
+afterEach(() => {
+  cleanup();
+  clearMocks();
+});
+
+describe('start-up', () => {
+  it('shows a window at once, then the restore and why it takes long', async () => {
+    const calls = backend({ ...loggedIn, phase: 'starting', user: null });
+    render(App);
+    expect(await screen.findByTestId('starting')).toBeTruthy();
+    await emit('kickstand://status', {
+      ...loggedIn,
+      phase: 'restoring',
+      user: null,
+      problem: 'Kick is unreachable. Retrying in 8 s.',
+    });
+    expect((await screen.findByTestId('restore-problem')).textContent).toBe('Kick is unreachable. Retrying in 8 s.');
+    await fireEvent.click(screen.getByTestId('retry-now'));
+    await waitFor(() => expect(calls).toContain('retry_restore'));
+    await emit('kickstand://status', loggedIn);
+    expect((await screen.findByTestId('user-name')).textContent).toBe('DemoStreamer');
+  });
+});
+
+describe('a login Kick ends', () => {
+  it('is one prompt over the dashboard, and unsaved edits survive the new login', async () => {
+    const calls = backend(loggedIn);
+    render(App);
+    const title = (await screen.findByTestId('title-input')) as HTMLInputElement;
+    await fireEvent.input(title, { target: { value: 'Ranked grind, part 2' } });
+
+    await emit('kickstand://status', {
+      ...loggedIn,
+      phase: 'logged_out',
+      user: null,
+      prompt: 'Kick ended your login. Log in again to continue; your unsaved edits stay where they are.',
+    });
+    const prompt = await screen.findByTestId('relogin-prompt');
+    expect(prompt.textContent).toContain('Log in again');
+    expect(screen.getAllByRole('alert').length).toBe(1);
+    expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Ranked grind, part 2');
+    expect((screen.getByTestId('save-channel') as HTMLButtonElement).disabled).toBe(true);
+
+    await fireEvent.click(screen.getByTestId('relogin'));
+    await waitFor(() => expect(calls).toContain('login'));
+    await emit('kickstand://status', loggedIn);
+    await waitFor(() => expect(screen.queryByTestId('relogin-prompt')).toBeNull());
+    expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Ranked grind, part 2');
+    expect((screen.getByTestId('save-channel') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('a plain logout clears the dashboard', async () => {
+    backend(loggedIn);
+    render(App);
+    await screen.findByTestId('title-input');
+    await emit('kickstand://status', { ...loggedIn, phase: 'logged_out', user: null });
+    expect(await screen.findByTestId('login-button')).toBeTruthy();
+    expect(screen.queryByTestId('title-input')).toBeNull();
+  });
+});
+
+describe('the 30-day login', () => {
+  it('warns in the last week', async () => {
+    backend({ ...loggedIn, relogin_warning: 'Kick will ask you to log in again in 3 days.' });
+    render(App);
+    expect((await screen.findByTestId('relogin-warning')).textContent).toContain('in 3 days');
+  });
+});
