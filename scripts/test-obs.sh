@@ -9,6 +9,9 @@
 # to fetch service updates online; in the namespace nothing gets past
 # 127.0.0.1. Needs root or unprivileged user namespaces; otherwise the tests
 # run without the namespace (with a warning).
+#
+#   scripts/test-obs.sh                     # all obs-link tests, real OBS included
+#   scripts/test-obs.sh goes_live --nocapture
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -22,10 +25,11 @@ if [ "${1:-}" = "--inside" ]; then
   done
   Xvfb ":$DISP" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
   XVFB=$!
-  trap 'kill $XVFB 2>/dev/null || true' EXIT
+  trap 'kill $XVFB 2>/dev/null || true; wait $XVFB 2>/dev/null || true' EXIT
   for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.05; done
   export DISPLAY=":$DISP" KICKSTAND_REAL_OBS=1
-  cargo test --offline -p obs-link --tests "$@" -- --test-threads=1
+  # Arguments go to the test binaries: a name filter, --nocapture, …
+  cargo test --offline -p obs-link --tests -- --test-threads=1 "$@"
   exit
 fi
 

@@ -83,3 +83,13 @@ pub async fn test_connection(config: &ObsConfig) -> Result<ServerInfo, ObsError>
     client.close().await;
     Ok(info)
 }
+
+#[cfg(test)]
+mod tests {
+    /// tungstenite's trace records carry whole frames (with the key): they
+    /// must be compiled out (`log/max_level_debug` in the workspace).
+    #[test]
+    fn log_trace_is_compiled_out() {
+        assert!(log::STATIC_MAX_LEVEL <= log::LevelFilter::Debug);
+    }
+}

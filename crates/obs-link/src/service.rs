@@ -182,12 +182,14 @@ impl Shared {
         }
     }
 
+    /// Publishes the link state first, then wakes command waiters, so a
+    /// command that returns on "started" finds the state already `Streaming`.
     fn set_output(&self, state: OutputState) {
+        self.set_state(state_for(state));
         self.output.send_modify(|o| {
             o.seq += 1;
             o.state = state;
         });
-        self.set_state(state_for(state));
     }
 }
 

@@ -283,10 +283,12 @@ fn write_config(home: &Path, o: &ObsOptions) {
     let auth = o.password.is_some();
     let pw = o.password.clone().unwrap_or_default();
     // obs-websocket 5.1 (OBS 29) reads global.ini; 5.5+ reads config.json.
+    // `FirstRun=true` means "the first run is done": with `false` OBS opens its
+    // modal auto-configuration wizard, and StartStream then never happens.
     let mut f = std::fs::File::create(cfg.join("global.ini")).unwrap();
     write!(
         f,
-        "[General]\nFirstRun=false\n\n[Basic]\nProfile=Untitled\nProfileDir=Untitled\nSceneCollection=Untitled\nSceneCollectionFile=Untitled\n\n\
+        "[General]\nFirstRun=true\n\n[Basic]\nProfile=Untitled\nProfileDir=Untitled\nSceneCollection=Untitled\nSceneCollectionFile=Untitled\n\n\
          [OBSWebSocket]\nFirstLoad=false\nServerEnabled={}\nServerPort={}\nAuthRequired={}\nServerPassword={}\nAlertsEnabled=false\n",
         o.server_enabled, o.port, auth, pw
     )
