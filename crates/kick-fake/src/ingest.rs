@@ -124,7 +124,8 @@ daemon off;
 master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
-error_log {d}/error.log info;
+# warn, not info: at info nginx logs every publish with its stream name (the key).
+error_log {d}/error.log warn;
 events {{ worker_connections 64; }}
 rtmp {{
     server {{

@@ -155,7 +155,7 @@ pub fn auth_string(password: &str, salt: &str, challenge: &str) -> String {
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct Hello {
-    /// Not sent by older 5.x servers (optional here).
+    /// Not sent by obs-websocket 5.1 (OBS 29, seen in the real-OBS tests).
     #[serde(default)]
     pub obs_studio_version: Option<String>,
     pub obs_web_socket_version: String,

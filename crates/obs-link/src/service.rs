@@ -244,9 +244,10 @@ impl std::fmt::Debug for ObsLink {
 }
 
 impl ObsLink {
-    /// Starts the link (inside a tokio runtime) with default timings.
-    /// `on_event` is called from the link's task: keep it quick (forward to
-    /// a channel or emit an app event).
+    /// Starts the link with default timings. Call inside a tokio runtime
+    /// (Tauri's async runtime is one). The first event, `State(Connecting)`,
+    /// is sent before this returns. `on_event` is called from the link's
+    /// task: keep it quick (forward to a channel or emit an app event).
     pub fn start(
         config: ObsConfig,
         on_event: impl Fn(LinkEvent) + Send + Sync + 'static,
@@ -644,10 +645,13 @@ async fn session_loop(
                             if let Ok(s) = client.get_stream_status().await {
                                 shared.set_health(Some(meter.sample(&s, Instant::now())));
                             }
-                        } else if state == OutputState::Stopped && was_live {
+                        } else if state == OutputState::Stopped {
+                            // Usually after Stopping: one last reading says "not live".
                             meter.reset();
-                            shared.set_health(Some(StreamHealth::default()));
-                            shared.set_health(None);
+                            if shared.snap.lock().unwrap().health.is_some() {
+                                shared.set_health(Some(StreamHealth::default()));
+                                shared.set_health(None);
+                            }
                         }
                     }
                     ObsEvent::CurrentProgramSceneChanged { scene } => {

@@ -225,20 +225,30 @@ async fn goes_live_on_the_fake_kick_and_back() {
     assert_eq!(e, obs_link::ObsError::StreamActive);
     errors.push(e);
 
-    // End stream: offline at the fake.
-    link.stop_stream().await.expect("OBS stops streaming");
-    assert!(
-        matches!(link.state(), LinkState::Connected { .. }),
-        "{:?}",
-        link.state()
-    );
+    // The stream is stopped from elsewhere (a raw StopStream returns while
+    // the output is still stopping); set-up right after waits for "stopped"
+    // instead of failing on OBS's OutputRunning.
+    link.client().unwrap().stop_stream().await.unwrap();
+    assert_eq!(link.setup_for_kick(&kick).await.unwrap(), ReadBack::Matches);
     eventually("the fake Kick offline", Duration::from_secs(10), || {
         !fake_live(&fake)
     })
     .await;
-
-    // Right after stopping, set-up works (it waits for the output to stop).
-    assert_eq!(link.setup_for_kick(&kick).await.unwrap(), ReadBack::Matches);
+    let off_event = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            let e = bus.recv().await.unwrap();
+            if e.event_type == "livestream.status.updated" {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("livestream.status.updated (offline)");
+    assert_eq!(off_event.payload["is_live"], false);
+    assert!(events
+        .all()
+        .iter()
+        .any(|e| matches!(e, LinkEvent::Health(h) if !h.active)));
 
     // A stale key in OBS: detected, and the ingest refuses a publish with it.
     let stale = KickIngest::new(url.clone(), "sk_us-west-2_STALEkeyFromLastYear");
@@ -267,6 +277,28 @@ async fn goes_live_on_the_fake_kick_and_back() {
         fake.state.ingest.records()
     );
     assert_eq!(link.setup_for_kick(&kick).await.unwrap(), ReadBack::Matches);
+
+    // Fixed: live again, then End stream through the link (waits for stopped).
+    link.start_stream()
+        .await
+        .expect("live again with the right key");
+    eventually("the fake Kick live again", Duration::from_secs(10), || {
+        fake_live(&fake)
+    })
+    .await;
+    link.stop_stream().await.expect("OBS stops streaming");
+    assert!(
+        matches!(link.state(), LinkState::Connected { .. }),
+        "{:?}",
+        link.state()
+    );
+    assert!(!link.stream_status().await.unwrap().active);
+    eventually(
+        "the fake Kick offline again",
+        Duration::from_secs(10),
+        || !fake_live(&fake),
+    )
+    .await;
 
     // OBS stops: the link says OBS is not running and keeps trying.
     obs.kill();
