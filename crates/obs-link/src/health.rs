@@ -65,10 +65,61 @@ impl HealthMeter {
     }
 }
 
+/// Did the stream OBS sends reach Kick? OBS's view (streaming for how long)
+/// against Kick's (the live poller's `is_live`), for the "not reaching
+/// Kick" warning of issue #12.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Arrival {
+    /// OBS is not streaming.
+    NotStreaming,
+    /// OBS streams and Kick shows it live.
+    Arrived,
+    /// OBS streams, Kick not live yet, within the grace period (Kick's API
+    /// takes a while to show a new stream).
+    Waiting,
+    /// OBS has streamed longer than the grace period and Kick still says
+    /// offline: the stream is not reaching Kick (a stale key, a wrong server).
+    NotReachingKick,
+}
+
+/// `obs_streaming_for`: from the last health reading,
+/// `h.active.then(|| Duration::from_millis(h.duration_ms))`.
+pub fn arrival(
+    obs_streaming_for: Option<std::time::Duration>,
+    kick_live: bool,
+    grace: std::time::Duration,
+) -> Arrival {
+    match obs_streaming_for {
+        None => Arrival::NotStreaming,
+        Some(_) if kick_live => Arrival::Arrived,
+        Some(d) if d < grace => Arrival::Waiting,
+        Some(_) => Arrival::NotReachingKick,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn arrival_at_kick() {
+        let g = Duration::from_secs(60);
+        assert_eq!(arrival(None, true, g), Arrival::NotStreaming);
+        assert_eq!(
+            arrival(Some(Duration::from_secs(5)), true, g),
+            Arrival::Arrived
+        );
+        assert_eq!(
+            arrival(Some(Duration::from_secs(5)), false, g),
+            Arrival::Waiting
+        );
+        assert_eq!(
+            arrival(Some(Duration::from_secs(61)), false, g),
+            Arrival::NotReachingKick
+        );
+    }
 
     fn status(bytes: u64, skipped: u64, total: u64) -> StreamStatus {
         StreamStatus {

@@ -68,7 +68,7 @@ pub mod types;
 
 pub use client::{CloseInfo, ObsClient, ObsConfig, DEFAULT_HOST, DEFAULT_PORT};
 pub use error::{ErrorInfo, ObsError, Stage};
-pub use health::{HealthMeter, StreamHealth};
+pub use health::{arrival, Arrival, HealthMeter, StreamHealth};
 pub use secret::Secret;
 pub use service::{backoff, EventSink, LinkEvent, LinkOptions, LinkState, ObsLink, OutputPhase};
 pub use types::{

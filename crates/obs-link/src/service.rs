@@ -584,7 +584,6 @@ async fn session(
     mut events: mpsc::Receiver<ObsEvent>,
     control: &mut watch::Receiver<Control>,
 ) -> SessionEnd {
-    *shared.client.lock().unwrap() = Some(client.clone());
     shared.snap.lock().unwrap().info = Some(client.info().clone());
     let end = session_loop(shared, &client, &mut events, control).await;
     *shared.client.lock().unwrap() = None;
@@ -620,7 +619,14 @@ async fn session_loop(
         (true, false) => OutputState::Started,
         _ => OutputState::Stopped,
     };
-    shared.set_output(output);
+    // Commands may use the connection once the output state is known, and
+    // before the UI hears "connected".
+    shared.output.send_modify(|o| {
+        o.seq += 1;
+        o.state = output;
+    });
+    *shared.client.lock().unwrap() = Some(client.clone());
+    shared.set_state(state_for(output));
     if status.active {
         shared.set_health(Some(meter.sample(&status, Instant::now())));
     }
