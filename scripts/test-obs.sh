@@ -29,7 +29,7 @@ if [ "${1:-}" = "--inside" ]; then
   for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.05; done
   export DISPLAY=":$DISP" KICKSTAND_REAL_OBS=1
   # Arguments go to the test binaries: a name filter, --nocapture, …
-  cargo test --offline -p obs-link --tests -- --test-threads=1 "$@"
+  cargo test --offline --locked -p obs-link --tests -- --test-threads=1 "$@"
   exit
 fi
 
@@ -42,7 +42,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Build first, outside the namespace (it may need the registry).
-cargo test -p obs-link --tests --no-run
+cargo test --locked -p obs-link --tests --no-run
 start=$(date +%s)
 if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
   unshare -n -- bash "$0" --inside "$@"
