@@ -18,6 +18,7 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::webhooks::control_routes())
         .merge(crate::social::control_routes())
         .merge(crate::pusher::control_routes())
+        .merge(crate::ingest::control_routes())
 }
 
 async fn metrics(State(fake): State<AppState>) -> Json<Value> {

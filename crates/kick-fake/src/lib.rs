@@ -6,6 +6,7 @@
 pub mod api;
 pub mod control;
 pub mod faults;
+pub mod ingest;
 pub mod oauth;
 pub mod params;
 pub mod pusher;
@@ -45,6 +46,9 @@ pub struct FakeInfo {
     pub chatroom_id: u64,
     /// The streamer's channel id for `channel.{id}` socket events.
     pub channel_id: u64,
+    /// The RTMP ingest (`rtmp://127.0.0.1:<port>/app`) when running with one;
+    /// channels' `stream.url` is this then.
+    pub ingest_url: Option<String>,
 }
 
 /// A fake Kick running in this process. Dropping it stops the server.
@@ -53,6 +57,8 @@ pub struct RunningFake {
     pub info: FakeInfo,
     pub state: AppState,
     shutdown: watch::Sender<bool>,
+    /// The nginx child process; dropped (stopped) with the fake.
+    ingest: Option<ingest::Ingest>,
 }
 
 impl RunningFake {
@@ -62,6 +68,18 @@ impl RunningFake {
 
     pub fn api_base(&self) -> &str {
         &self.info.api_base
+    }
+
+    /// `rtmp://127.0.0.1:<port>/app` when the fake runs its ingest.
+    pub fn ingest_url(&self) -> Option<&str> {
+        self.ingest.as_ref().map(|i| i.url.as_str())
+    }
+
+    /// The streamer's stream key (what OBS must publish with).
+    pub fn stream_key(&self) -> String {
+        self.state.world.lock().unwrap().channels[&STREAMER_ID]
+            .stream_key
+            .clone()
     }
 
     /// Issues a user access token for the streamer with these scopes,
@@ -144,7 +162,8 @@ pub fn router(state: AppState) -> Router {
         )))
         .merge(api::unfaulted_routes())
         .merge(oauth::routes())
-        .merge(pusher::routes());
+        .merge(pusher::routes())
+        .merge(ingest::callback_routes());
     if state.config.control_routes {
         r = r.merge(control::routes());
     }
@@ -209,7 +228,29 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         .map_err(std::io::Error::other)?;
     let (events, _) = broadcast::channel(1024);
     let (chat_rate, activity_timeout) = (config.chat_rate, config.pusher_activity_timeout);
+    let ingest_state = match config.ingest {
+        Some(_) => ingest::IngestState::new_with_token(),
+        None => ingest::IngestState::default(),
+    };
+    let ingest = match config.ingest.clone() {
+        Some(cfg) => {
+            let callback = format!("{base_url}/_ingest/{}", ingest_state.token);
+            Some(
+                tokio::task::spawn_blocking(move || ingest::start(&cfg, &callback))
+                    .await
+                    .map_err(std::io::Error::other)??,
+            )
+        }
+        None => None,
+    };
     let mut seeded = world::World::seeded(config.seed);
+    if let Some(i) = &ingest {
+        // Every channel streams to the local ingest (Kick's is rtmps://…:443/app/).
+        for c in seeded.channels.values_mut() {
+            c.ingest_url = i.url.clone();
+        }
+        *ingest_state.url.lock().unwrap() = Some(i.url.clone());
+    }
     // The demo's rewards were made by the registered app (so it may manage them).
     for r in &mut seeded.social.rewards {
         r.app_id = app.app_id.clone();
@@ -224,6 +265,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         events,
         pusher: pusher::PusherHub::new(chat_rate, activity_timeout),
         webhook_keys,
+        ingest: ingest_state,
     });
 
     let info = FakeInfo {
@@ -241,16 +283,21 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         ),
         chatroom_id: fake.world.lock().unwrap().channels[&STREAMER_ID].chatroom_id,
         channel_id: STREAMER_ID,
+        ingest_url: ingest.as_ref().map(|i| i.url.clone()),
     };
 
     let (tx, mut rx) = watch::channel(false);
     let svc = router(fake.clone());
     tokio::spawn(async move {
-        let _ = axum::serve(listener, svc)
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|s| *s).await;
-            })
-            .await;
+        // Connect info: the ingest callback accepts loopback peers only.
+        let _ = axum::serve(
+            listener,
+            svc.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|s| *s).await;
+        })
+        .await;
     });
     if let Some(every) = fake.config.world_tick {
         let weak = Arc::downgrade(&fake);
@@ -275,5 +322,6 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         info,
         state: fake,
         shutdown: tx,
+        ingest,
     })
 }

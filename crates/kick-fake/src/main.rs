@@ -67,6 +67,16 @@ struct Args {
     /// `activity_timeout` the chat socket announces, in seconds.
     #[arg(long, default_value_t = 120)]
     pusher_activity_timeout: u64,
+    /// Run a real RTMP ingest (nginx + RTMP module) on 127.0.0.1: publishing
+    /// with a channel's key takes it live; `stream.url` points there.
+    #[arg(long)]
+    ingest: bool,
+    /// RTMP port of the ingest (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    ingest_port: u16,
+    /// The nginx binary for the ingest.
+    #[arg(long, default_value = "nginx")]
+    nginx: std::path::PathBuf,
 }
 
 #[tokio::main]
@@ -98,6 +108,11 @@ async fn main() -> std::io::Result<()> {
         seed: a.seed,
         chat_rate: a.chat_rate,
         pusher_activity_timeout: a.pusher_activity_timeout,
+        ingest: a.ingest.then(|| kick_fake::ingest::IngestConfig {
+            nginx: a.nginx.clone(),
+            port: a.ingest_port,
+            ..Default::default()
+        }),
         ..FakeConfig::default()
     };
     if !a.redirect_uris.is_empty() {

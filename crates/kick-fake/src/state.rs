@@ -49,6 +49,9 @@ pub struct FakeConfig {
     pub chat_rate: Option<f64>,
     /// `activity_timeout` the chat socket announces, seconds (Pusher: 120).
     pub pusher_activity_timeout: u64,
+    /// Run a real RTMP ingest (nginx-rtmp child process) that takes channels
+    /// live on publish; `None` = no ingest (channels keep Kick's URL form).
+    pub ingest: Option<crate::ingest::IngestConfig>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,6 +80,7 @@ impl Default for FakeConfig {
             seed: 42,
             chat_rate: None,
             pusher_activity_timeout: 120,
+            ingest: None,
         }
     }
 }
@@ -149,6 +153,7 @@ pub struct Fake {
     pub events: broadcast::Sender<FakeEvent>,
     pub webhook_keys: crate::webhooks::WebhookKeys,
     pub pusher: crate::pusher::PusherHub,
+    pub ingest: crate::ingest::IngestState,
 }
 
 pub type AppState = Arc<Fake>;
