@@ -193,18 +193,24 @@ async fn check_host(
     }
 }
 
-/// `127.0.0.1`, `localhost` or `[::1]` (with a port), nothing else. A
+/// `127.0.0.1`, `localhost` or `[::1]`, nothing else. A
 /// rebinding page sends its own name (`evil.example:port`); the port is not
 /// checked so that a local proxy in tests can stand in front of the fake.
 pub fn host_allowed(host: &str) -> bool {
-    let Some((name, p)) = host.rsplit_once(':') else {
-        return false;
+    // With or without a port (nginx-rtmp's callbacks send none).
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if !port.contains(']') => {
+            if port.parse::<u16>().is_err() {
+                return false;
+            }
+            name
+        }
+        _ => host,
     };
-    p.parse::<u16>().is_ok()
-        && matches!(
-            name.to_ascii_lowercase().as_str(),
-            "127.0.0.1" | "localhost" | "[::1]"
-        )
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "127.0.0.1" | "localhost" | "[::1]"
+    )
 }
 
 /// Starts a fake on 127.0.0.1 and returns once it accepts connections.
