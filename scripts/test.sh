@@ -26,8 +26,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "cargo test (workspace)"
 cargo test --workspace --locked
 stage "TypeScript bindings match the Rust types"
-git diff --exit-code -- ui/src/lib/bindings || {
-  echo "ui/src/lib/bindings changed: commit the regenerated bindings" >&2; exit 1; }
+git diff --exit-code -- ui/src/lib/bindings.ts || {
+  echo "ui/src/lib/bindings.ts changed: commit the regenerated bindings" >&2; exit 1; }
 
 stage "real OS keyring (private D-Bus session + gnome-keyring)"
 KR=$(mktemp -d)

@@ -7,8 +7,14 @@ fn main() {
     .expect("tauri build script");
 }
 
-/// The app's own commands; each gets an `allow-<name>` permission that the
-/// capability file grants. Keep in sync with `src/commands.rs` (a test checks).
+/// The app's own commands, from the one list in `src/command_list.rs`; each
+/// gets an `allow-<name>` permission that the capability file grants.
 mod kickstand_commands {
-    include!("src/command_names.rs");
+    include!("src/command_list.rs");
+    macro_rules! names {
+        ([$($c:ident),*]) => {
+            &[$(stringify!($c)),*]
+        };
+    }
+    pub const COMMANDS: &[&str] = app_commands!(names);
 }

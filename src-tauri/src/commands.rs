@@ -1,5 +1,7 @@
 //! The commands the web UI may call. Each is a one-liner into the core;
-//! errors cross as `AppError { code, message, field }`.
+//! errors cross as `AppError { code, message, field }`. The list lives in
+//! `command_list.rs`; the TypeScript bindings are generated from these
+//! signatures (tauri-specta), so the UI calls typed functions only.
 
 use kickstand_core::core::Core;
 use kickstand_core::dto::*;
@@ -10,45 +12,44 @@ use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
-include!("command_names.rs");
-pub use COMMANDS as COMMAND_NAMES;
+include!("command_list.rs");
 
-pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_status,
-        save_credentials,
-        forget_credentials,
-        use_demo,
-        use_kick,
-        retry_restore,
-        login,
-        cancel_login,
-        logout,
-        channel,
-        channel_limits,
-        update_channel,
-        search_categories,
-        live_snapshot,
-        watchlist_add,
-        watchlist_remove,
-        reveal_stream_key,
-        hide_stream_key,
-        copy_stream_key,
-        demo_set_live,
-        chat_start,
-        chat_stop,
-        chat_history,
-        chat_send,
-        chat_moderate,
-    ]
+macro_rules! names {
+    ([$($c:ident),*]) => {
+        &[$(stringify!($c)),*]
+    };
+}
+
+/// Every command's name (the capability file must grant each, a test checks).
+pub const COMMAND_NAMES: &[&str] = app_commands!(names);
+
+macro_rules! collect {
+    ([$($c:ident),*]) => {
+        tauri_specta::collect_commands![$($c),*]
+    };
+}
+
+/// The typed IPC surface: commands and events, with their TypeScript.
+pub fn specta<R: Runtime>() -> tauri_specta::Builder<R> {
+    tauri_specta::Builder::<R>::new()
+        .commands(app_commands!(collect))
+        .events(crate::events::collect())
+        .typ::<kickstand_core::AppError>()
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        // Kick's ids and counts are far below 2^53: plain numbers in the UI.
+        .dangerously_cast_bigints_to_number()
+        // One TypeScript type per Rust type (the UI sends and receives the same shapes).
+        .disable_serde_phases()
 }
 
 #[tauri::command]
+#[specta::specta]
 fn app_status(core: State<'_, Core>) -> AppStatus {
     core.status()
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn save_credentials(
     core: State<'_, Core>,
     client_id: String,
@@ -58,88 +59,124 @@ async fn save_credentials(
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn forget_credentials(core: State<'_, Core>) -> AppResult<AppStatus> {
     core.forget_credentials().await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn use_demo(core: State<'_, Core>) -> AppResult<AppStatus> {
     core.use_demo().await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn use_kick(core: State<'_, Core>) -> AppResult<AppStatus> {
     core.use_kick().await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn retry_restore(core: State<'_, Core>) {
     core.retry_now()
 }
 
 #[tauri::command]
-async fn login<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> AppResult<AppStatus> {
-    core.login(|url| {
-        app.opener()
-            .open_url(url, None::<&str>)
-            .map_err(|e| e.to_string())
-    })
-    .await
+#[specta::specta]
+async fn login(core: State<'_, Core>, desktop: State<'_, Desktop>) -> AppResult<AppStatus> {
+    core.login(|url| (desktop.open_url)(url)).await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn cancel_login(core: State<'_, Core>) {
     core.cancel_login()
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn logout(core: State<'_, Core>) -> AppResult<AppStatus> {
     core.logout().await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn channel(core: State<'_, Core>) -> AppResult<ChannelView> {
     core.channel().await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn channel_limits(core: State<'_, Core>) -> ChannelLimits {
     core.channel_limits()
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn update_channel(core: State<'_, Core>, update: ChannelUpdate) -> AppResult<ChannelView> {
     core.update_channel(update).await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn search_categories(core: State<'_, Core>, query: String) -> AppResult<Vec<CategoryView>> {
     core.search_categories(&query).await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn live_snapshot(core: State<'_, Core>) -> Option<LiveSnapshot> {
     core.live_snapshot()
 }
 
 #[tauri::command]
+#[specta::specta]
 fn watchlist_add(core: State<'_, Core>, slug: String) -> AppResult<Vec<String>> {
     core.watchlist_add(&slug)
 }
 
 #[tauri::command]
+#[specta::specta]
 fn watchlist_remove(core: State<'_, Core>, slug: String) -> AppResult<Vec<String>> {
     core.watchlist_remove(&slug)
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn reveal_stream_key(core: State<'_, Core>) -> AppResult<StreamKeyReveal> {
     core.reveal_stream_key().await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn hide_stream_key(core: State<'_, Core>) {
     core.hide_stream_key()
+}
+
+/// Opens a URL in the system browser.
+pub type OpenUrl = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+
+/// What commands need of the desktop, without the runtime type: the
+/// system browser and the clipboard (Tauri's plugins, set up in `setup_core`).
+pub struct Desktop {
+    pub open_url: Box<OpenUrl>,
+    pub clipboard: Arc<dyn Clipboard>,
+}
+
+impl Desktop {
+    pub fn new<R: Runtime>(app: &AppHandle<R>) -> Self {
+        let opener = app.clone();
+        Desktop {
+            open_url: Box::new(move |url| {
+                opener
+                    .opener()
+                    .open_url(url, None::<&str>)
+                    .map_err(|e| e.to_string())
+            }),
+            clipboard: Arc::new(TauriClipboard(app.clone())),
+        }
+    }
 }
 
 /// Tauri's clipboard plugin as the core's clipboard.
@@ -161,36 +198,43 @@ impl<R: Runtime> Clipboard for TauriClipboard<R> {
 }
 
 #[tauri::command]
-async fn copy_stream_key<R: Runtime>(app: AppHandle<R>, core: State<'_, Core>) -> AppResult<()> {
-    core.copy_stream_key(Arc::new(TauriClipboard(app))).await
+#[specta::specta]
+async fn copy_stream_key(core: State<'_, Core>, desktop: State<'_, Desktop>) -> AppResult<()> {
+    core.copy_stream_key(desktop.clipboard.clone()).await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
     core.demo_set_live(live).await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn chat_start(core: State<'_, Core>, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
     core.chat_start(chatroom_id).await
 }
 
 #[tauri::command]
+#[specta::specta]
 fn chat_stop(core: State<'_, Core>) -> ChatStatus {
     core.chat_stop()
 }
 
 #[tauri::command]
+#[specta::specta]
 fn chat_history(core: State<'_, Core>) -> ChatBatch {
     core.chat_history()
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn chat_send(core: State<'_, Core>, request: ChatSendRequest) -> AppResult<()> {
     core.chat_send(request).await
 }
 
 #[tauri::command]
+#[specta::specta]
 async fn chat_moderate(core: State<'_, Core>, action: ModAction) -> AppResult<String> {
     core.chat_moderate(action).await
 }

@@ -1,33 +1,60 @@
-//! Core events → Tauri events. Names are namespaced `kickstand://...`.
-//! No payload carries a token, the client secret or the stream key.
+//! Core events → typed Tauri events (tauri-specta generates their
+//! TypeScript). Names are namespaced `kickstand://...`. No payload carries a
+//! token, the client secret or the stream key.
 
-use kickstand_core::dto::NoticeLevel;
+use kickstand_core::dto::*;
 use kickstand_core::{CoreEvent, EventSink};
+use serde::Serialize;
 use std::sync::Arc;
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Runtime};
 use tauri_plugin_notification::NotificationExt;
+use tauri_specta::Event;
 
-pub const STATUS: &str = "kickstand://status";
-pub const CHANNEL: &str = "kickstand://channel";
-pub const LIVE: &str = "kickstand://live";
-pub const STREAM_KEY_HIDDEN: &str = "kickstand://stream-key-hidden";
-pub const NOTICE: &str = "kickstand://notice";
-pub const WENT_LIVE: &str = "kickstand://went-live";
-pub const CHAT: &str = "kickstand://chat";
+macro_rules! events {
+    ($($(#[$doc:meta])* $name:ident($payload:ty) = $wire:literal;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Serialize, Clone, Debug, specta::Type, tauri_specta::Event)]
+            #[tauri_specta(event_name = $wire)]
+            pub struct $name(pub $payload);
+        )*
+        /// Every event, for the bindings.
+        pub fn collect() -> tauri_specta::Events {
+            tauri_specta::collect_events![$($name),*]
+        }
+    };
+}
+
+events! {
+    /// The app's state, after every change.
+    StatusEvent(AppStatus) = "kickstand://status";
+    /// The own channel, when it changed (poller, edits).
+    ChannelEvent(ChannelView) = "kickstand://channel";
+    /// Live status of the own channel and the watchlist, when it changed.
+    LiveEvent(LiveSnapshot) = "kickstand://live";
+    /// The revealed stream key must be hidden now.
+    StreamKeyHiddenEvent(()) = "kickstand://stream-key-hidden";
+    /// A toast.
+    NoticeEvent(Notice) = "kickstand://notice";
+    /// A watched channel went live.
+    WentLiveEvent(LiveEntry) = "kickstand://went-live";
+    /// Chat items and state, at most one per frame.
+    ChatEvent(ChatBatch) = "kickstand://chat";
+}
 
 pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
     Arc::new(move |event| {
-        let r = match &event {
-            CoreEvent::Status(s) => app.emit(STATUS, s),
-            CoreEvent::Channel(c) => app.emit(CHANNEL, c),
-            CoreEvent::Live(l) => app.emit(LIVE, l),
-            CoreEvent::StreamKeyHidden => app.emit(STREAM_KEY_HIDDEN, ()),
-            CoreEvent::Chat(b) => app.emit(CHAT, b),
+        let r = match event {
+            CoreEvent::Status(s) => StatusEvent(s).emit(&app),
+            CoreEvent::Channel(c) => ChannelEvent(c).emit(&app),
+            CoreEvent::Live(l) => LiveEvent(l).emit(&app),
+            CoreEvent::StreamKeyHidden => StreamKeyHiddenEvent(()).emit(&app),
+            CoreEvent::Chat(b) => ChatEvent(b).emit(&app),
             CoreEvent::Notice(n) => {
                 if n.level == NoticeLevel::Error {
                     tracing::warn!(message = %n.message, "notice");
                 }
-                app.emit(NOTICE, n)
+                NoticeEvent(n).emit(&app)
             }
             CoreEvent::WentLive(entry) => {
                 // Notification servers read body markup (<b>, <a href>, <img>):
@@ -42,7 +69,7 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
                         &entry.title
                     }))
                     .show();
-                app.emit(WENT_LIVE, entry)
+                WentLiveEvent(entry).emit(&app)
             }
         };
         if let Err(e) = r {

@@ -72,13 +72,16 @@ pub fn builder<R: Runtime>(base: tauri::Builder<R>) -> tauri::Builder<R> {
     base.plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .invoke_handler(commands::handler())
+        .invoke_handler(commands::specta::<R>().invoke_handler())
 }
 
 /// Starts the core for this app and keeps it in managed state. Returns at
 /// once: the window shows the `starting`/`restoring` phase while the core
 /// reads the keyring and asks Kick in the background.
 pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) {
+    // The typed events must be registered before the first one is sent.
+    commands::specta::<R>().mount_events(app);
+    app.manage(commands::Desktop::new(app));
     let sink = events::sink(app.clone());
     let core = tauri::async_runtime::block_on(async move { Core::launch(opts, sink) });
     app.manage(core);

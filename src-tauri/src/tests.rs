@@ -61,6 +61,34 @@ fn invoke(w: &tauri::WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Resu
     .map(|b| b.deserialize::<Value>().unwrap())
 }
 
+/// The TypeScript the UI imports is generated from the commands and events
+/// above; a change on the Rust side rewrites it and fails once, so the
+/// regenerated file gets committed with the change.
+#[test]
+fn typescript_bindings_are_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/lib/bindings.ts");
+    let tmp = std::env::temp_dir().join(format!("kickstand-bindings-{}.ts", rand_suffix()));
+    commands::specta::<tauri::Wry>()
+        .export(
+            specta_typescript::Typescript::default().header(
+                "// Generated from the Rust commands and events (tauri-specta): do not edit.\n\
+                 // `cargo test -p kickstand` rewrites it when they change.",
+            ),
+            &tmp,
+        )
+        .expect("bindings export");
+    let fresh = std::fs::read_to_string(&tmp).unwrap();
+    let _ = std::fs::remove_file(&tmp);
+    let committed = std::fs::read_to_string(path).unwrap_or_default();
+    if fresh != committed {
+        std::fs::write(path, &fresh).unwrap();
+        panic!("ui/src/lib/bindings.ts was out of date and has been regenerated: commit it");
+    }
+    for name in COMMAND_NAMES {
+        assert!(fresh.contains(&format!("\"{name}\"")), "{name} missing");
+    }
+}
+
 #[test]
 fn every_command_is_granted_and_nothing_else() {
     let caps: Value = serde_json::from_str(include_str!("../capabilities/main.json")).unwrap();

@@ -1,24 +1,23 @@
 //! Everything that crosses to the web UI, as plain serialisable types.
-//! TypeScript definitions are generated from these (ts-rs) into
-//! `ui/src/lib/bindings/`; `cargo test` fails when the committed files drift.
+//! The shell generates the TypeScript bindings (`ui/src/lib/bindings.ts`)
+//! from these types and its commands (tauri-specta); a test fails when the
+//! committed file drifts.
 //! Nothing here holds a token or the client secret; the stream key appears
 //! only in [`StreamKeyReveal`], the answer of the one reveal command.
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+use specta::Type;
 
 /// Where the app talks to: the embedded fake Kick, or kick.com.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum Mode {
     Demo,
     Kick,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum SessionPhase {
     /// Just started: reading the keyring, starting the mode.
     Starting,
@@ -34,17 +33,14 @@ pub enum SessionPhase {
     LoggedIn,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct UserSummary {
-    #[ts(type = "number")]
     pub user_id: u64,
     pub name: String,
     pub profile_picture: String,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct KeyringStatus {
     pub available: bool,
     /// Why not, and how to fix it, when unavailable.
@@ -53,8 +49,7 @@ pub struct KeyringStatus {
 
 /// The app's state as the UI needs it on start and after every change
 /// (event `kickstand://status`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct AppStatus {
     pub mode: Mode,
     pub phase: SessionPhase,
@@ -71,26 +66,21 @@ pub struct AppStatus {
     /// Logged out because the last login ended: why, and what to do.
     pub prompt: Option<String>,
     /// When Kick is expected to ask for a new login (about 30 days after it).
-    #[ts(type = "number | null")]
     pub login_expires_at_ms: Option<i64>,
     /// Shown in the last week before that.
     pub relogin_warning: Option<String>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct CategoryView {
-    #[ts(type = "number")]
     pub id: u64,
     pub name: String,
     pub thumbnail: String,
 }
 
 /// The streamer's own channel.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChannelView {
-    #[ts(type = "number")]
     pub broadcaster_user_id: u64,
     pub slug: String,
     pub display_name: String,
@@ -100,28 +90,24 @@ pub struct ChannelView {
     pub tags: Vec<String>,
     pub language: String,
     pub is_live: bool,
-    #[ts(type = "number")]
     pub viewer_count: u64,
     /// Unix milliseconds, when live.
-    #[ts(type = "number | null")]
     pub started_at_ms: Option<i64>,
 }
 
 /// An edit of the channel; `None` = unchanged.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChannelUpdate {
-    #[ts(optional)]
+    #[specta(optional)]
     pub title: Option<String>,
-    #[ts(optional, type = "number")]
+    #[specta(optional)]
     pub category_id: Option<u64>,
-    #[ts(optional)]
+    #[specta(optional)]
     pub tags: Option<Vec<String>>,
 }
 
 /// Kick's limits, so the UI can validate as the user types.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChannelLimits {
     pub title_max_chars: u32,
     pub tags_max: u32,
@@ -129,39 +115,32 @@ pub struct ChannelLimits {
 }
 
 /// Live state of one channel (own or watched).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct LiveEntry {
     pub slug: String,
     pub display_name: String,
     pub avatar_url: String,
     pub is_live: bool,
-    #[ts(type = "number")]
     pub viewer_count: u64,
-    #[ts(type = "number | null")]
     pub started_at_ms: Option<i64>,
     pub title: String,
     pub category: Option<String>,
 }
 
 /// Pushed by the live poller (event `kickstand://live`) whenever something changed.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct LiveSnapshot {
     pub own: Option<LiveEntry>,
     pub watchlist: Vec<WatchEntry>,
     /// Current poll interval, milliseconds.
-    #[ts(type = "number")]
     pub interval_ms: u64,
     /// Why polling is slowed down or failing, in words, if it is.
     pub problem: Option<String>,
     /// Unix milliseconds of the last successful poll.
-    #[ts(type = "number | null")]
     pub updated_at_ms: Option<i64>,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct WatchEntry {
     pub slug: String,
     /// `None` until the slug was resolved at Kick.
@@ -171,13 +150,11 @@ pub struct WatchEntry {
 }
 
 /// The answer of `reveal_stream_key`, the only place the key crosses to the UI.
-#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct StreamKeyReveal {
     pub ingest_url: String,
     pub stream_key: String,
     /// Unix milliseconds when the UI must hide it again.
-    #[ts(type = "number")]
     pub hide_at_ms: i64,
 }
 
@@ -193,16 +170,14 @@ impl std::fmt::Debug for StreamKeyReveal {
 
 /// A background problem or success the UI should show as a toast
 /// (event `kickstand://notice`).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct Notice {
     pub level: NoticeLevel,
     pub message: String,
 }
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum NoticeLevel {
     Info,
     Success,
@@ -211,25 +186,17 @@ pub enum NoticeLevel {
 }
 
 /// The chat socket's state as the panel shows it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
-#[ts(export)]
 pub enum ChatStatus {
-    Off {
-        reason: Option<String>,
-    },
+    Off { reason: Option<String> },
     Connecting,
     Connected,
-    Reconnecting {
-        #[ts(type = "number")]
-        in_ms: u64,
-        reason: String,
-    },
+    Reconnecting { in_ms: u64, reason: String },
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-#[ts(export)]
 pub enum ChatSpan {
     Text {
         text: String,
@@ -241,11 +208,9 @@ pub enum ChatSpan {
     },
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatLine {
     pub id: String,
-    #[ts(type = "number")]
     pub user_id: u64,
     pub username: String,
     pub color: String,
@@ -253,15 +218,13 @@ pub struct ChatLine {
     pub spans: Vec<ChatSpan>,
     /// The text this message replies to.
     pub reply_to: Option<String>,
-    #[ts(type = "number | null")]
     pub created_at_ms: Option<i64>,
     /// Mentions the streamer.
     pub mention: bool,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
-#[ts(export)]
 pub enum ChatItem {
     Line(ChatLine),
     Deleted {
@@ -274,16 +237,14 @@ pub enum ChatItem {
 }
 
 /// What arrived since the last push (event `kickstand://chat`, at most one per frame).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatBatch {
     pub items: Vec<ChatItem>,
     pub status: ChatStatus,
 }
 
 /// A message to send.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
-#[ts(export)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatSendRequest {
     pub content: String,
     /// Send as the app's bot instead of the streamer.
@@ -292,24 +253,11 @@ pub struct ChatSendRequest {
 }
 
 /// A moderation action from the user card.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "action", rename_all = "snake_case")]
-#[ts(export)]
 pub enum ModAction {
-    Delete {
-        message_id: String,
-    },
-    Timeout {
-        #[ts(type = "number")]
-        user_id: u64,
-        minutes: u32,
-    },
-    Ban {
-        #[ts(type = "number")]
-        user_id: u64,
-    },
-    Unban {
-        #[ts(type = "number")]
-        user_id: u64,
-    },
+    Delete { message_id: String },
+    Timeout { user_id: u64, minutes: u32 },
+    Ban { user_id: u64 },
+    Unban { user_id: u64 },
 }

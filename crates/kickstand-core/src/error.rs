@@ -2,11 +2,10 @@
 //! message a streamer understands. Never carries a token or secret.
 
 use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+use specta::Type;
 
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(rename_all = "snake_case")]
-#[ts(export)]
 pub enum ErrorCode {
     /// The input was rejected before sending (see `field`).
     InvalidInput,
@@ -37,14 +36,74 @@ pub enum ErrorCode {
     Internal,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, TS, thiserror::Error)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type, thiserror::Error)]
 #[error("{message}")]
-#[ts(export)]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,
     /// The input field at fault, for `invalid_input`.
-    pub field: Option<String>,
+    pub field: Option<ErrorField>,
+}
+
+/// The input a streamer typed that an error is about, so the window can show
+/// the message on that field.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorField {
+    // Channel editor
+    Title,
+    Category,
+    Tags,
+    // Connect screen
+    ClientId,
+    ClientSecret,
+    // Watchlist
+    Slug,
+    // Chat
+    Chatroom,
+    Message,
+    Reply,
+    User,
+    Duration,
+    // Rewards
+    RewardTitle,
+    Cost,
+    Description,
+    BackgroundColor,
+    Reward,
+    Redemptions,
+    // Webhooks and events
+    Events,
+    Url,
+    // OBS
+    ObsHost,
+    ObsPort,
+    ObsPassword,
+    /// An input without a field of its own on screen.
+    Other,
+}
+
+impl ErrorField {
+    /// The field for a kick-api validation failure (kick-api names the
+    /// field in words for its own messages).
+    pub fn from_kick(field: &str) -> ErrorField {
+        match field {
+            "title" => ErrorField::Title,
+            "category" => ErrorField::Category,
+            "tags" => ErrorField::Tags,
+            "message" => ErrorField::Message,
+            "reply" | "message id" => ErrorField::Reply,
+            "user" => ErrorField::User,
+            "duration" => ErrorField::Duration,
+            "cost" => ErrorField::Cost,
+            "description" => ErrorField::Description,
+            "background colour" => ErrorField::BackgroundColor,
+            "reward" | "reward id" => ErrorField::Reward,
+            "redemption ids" => ErrorField::Redemptions,
+            "events" | "subscription ids" => ErrorField::Events,
+            _ => ErrorField::Other,
+        }
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -58,11 +117,11 @@ impl AppError {
         }
     }
 
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(field: ErrorField, message: impl Into<String>) -> Self {
         AppError {
             code: ErrorCode::InvalidInput,
             message: message.into(),
-            field: Some(field.to_owned()),
+            field: Some(field),
         }
     }
 
@@ -75,7 +134,9 @@ impl From<kick_api::Error> for AppError {
     fn from(e: kick_api::Error) -> Self {
         use kick_api::Error as E;
         match e {
-            E::Validation { field, reason } => AppError::invalid(field, format!("{}: {reason}", capitalise(field))),
+            E::Validation { field, reason } => {
+                AppError::invalid(ErrorField::from_kick(field), format!("{}: {reason}", capitalise(field)))
+            }
             E::NotAuthenticated => AppError::new(ErrorCode::NotLoggedIn, "You are not logged in to Kick."),
             E::ReloginRequired { .. } | E::Unauthorized { .. } => AppError::new(
                 ErrorCode::ReloginRequired,
@@ -126,7 +187,7 @@ mod tests {
 
     #[test]
     fn serialises_as_code_message_field() {
-        let e = AppError::invalid("title", "Title is too long");
+        let e = AppError::invalid(ErrorField::Title, "Title is too long");
         let v = serde_json::to_value(&e).unwrap();
         assert_eq!(
             v,

@@ -11,7 +11,7 @@ pub mod secrets;
 pub mod settings;
 pub mod streamkey;
 
-pub use error::{AppError, AppResult, ErrorCode};
+pub use error::{AppError, AppResult, ErrorCode, ErrorField};
 pub use events::{CoreEvent, EventSink};
 
 pub mod core;

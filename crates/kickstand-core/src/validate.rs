@@ -13,7 +13,7 @@ pub fn normalise_slug(input: &str) -> AppResult<String> {
     let s = s.trim_end_matches('/').to_ascii_lowercase();
     if s.is_empty() {
         return Err(AppError::invalid(
-            "slug",
+            crate::error::ErrorField::Slug,
             "Enter a channel name, like xqc or kick.com/xqc.",
         ));
     }
@@ -23,7 +23,7 @@ pub fn normalise_slug(input: &str) -> AppResult<String> {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         return Err(AppError::invalid(
-            "slug",
+            crate::error::ErrorField::Slug,
             "Channel names have up to 25 letters, digits, '_' or '-'.",
         ));
     }
@@ -36,25 +36,25 @@ pub fn credentials(client_id: &str, client_secret: &str) -> AppResult<(String, S
     let secret = client_secret.trim();
     if id.is_empty() {
         return Err(AppError::invalid(
-            "client_id",
+            crate::error::ErrorField::ClientId,
             "Paste the Client ID of your Kick app.",
         ));
     }
     if id.len() < 8 || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
         return Err(AppError::invalid(
-            "client_id",
+            crate::error::ErrorField::ClientId,
             "That does not look like a Kick Client ID (letters and digits, like 01JH...).",
         ));
     }
     if secret.is_empty() {
         return Err(AppError::invalid(
-            "client_secret",
+            crate::error::ErrorField::ClientSecret,
             "Paste the Client Secret of your Kick app.",
         ));
     }
     if secret.len() > 512 || secret.chars().any(char::is_whitespace) {
         return Err(AppError::invalid(
-            "client_secret",
+            crate::error::ErrorField::ClientSecret,
             "The Client Secret must be one word with no spaces.",
         ));
     }
@@ -78,15 +78,14 @@ mod tests {
     fn creds() {
         assert!(credentials("01JH2Z3Y4X5W6V7U8T9S0R1Q2P", "abc123").is_ok());
         assert_eq!(
-            credentials("", "x").unwrap_err().field.as_deref(),
-            Some("client_id")
+            credentials("", "x").unwrap_err().field,
+            Some(crate::error::ErrorField::ClientId)
         );
         assert_eq!(
             credentials("01JH2Z3Y4X5W6V7U8T9S0R1Q2P", " ")
                 .unwrap_err()
-                .field
-                .as_deref(),
-            Some("client_secret")
+                .field,
+            Some(crate::error::ErrorField::ClientSecret)
         );
         assert!(credentials("has space id", "x").is_err());
     }

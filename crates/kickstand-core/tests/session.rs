@@ -71,7 +71,7 @@ async fn kick_mode_login_restore_refresh_and_logout() {
         .await
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidInput);
-    assert_eq!(err.field.as_deref(), Some("title"));
+    assert_eq!(err.field, Some(kickstand_core::ErrorField::Title));
     let cats = core.search_categories("chess").await.unwrap();
     assert!(cats.iter().any(|c| c.name == "Chess"));
 

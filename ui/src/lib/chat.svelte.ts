@@ -1,7 +1,7 @@
 // Chat state: a bounded list fed by per-frame batches from the backend.
-import type { ChatBatch } from './bindings/ChatBatch';
-import type { ChatLine } from './bindings/ChatLine';
-import type { ChatStatus } from './bindings/ChatStatus';
+import type { ChatBatch } from './bindings';
+import type { ChatLine } from './bindings';
+import type { ChatStatus } from './bindings';
 
 export const MAX_ITEMS = 2000;
 

@@ -1,11 +1,11 @@
 // App state, fed only by the initial calls and then by backend events.
 import { api, errorText, subscribe } from './api';
 import { chat } from './chat.svelte';
-import type { AppStatus } from './bindings/AppStatus';
-import type { ChannelLimits } from './bindings/ChannelLimits';
-import type { ChannelView } from './bindings/ChannelView';
-import type { LiveSnapshot } from './bindings/LiveSnapshot';
-import type { NoticeLevel } from './bindings/NoticeLevel';
+import type { AppStatus } from './bindings';
+import type { ChannelLimits } from './bindings';
+import type { ChannelView } from './bindings';
+import type { LiveSnapshot } from './bindings';
+import type { NoticeLevel } from './bindings';
 
 export interface Toast {
   id: number;
@@ -32,7 +32,7 @@ class Store {
 
   async start() {
     this.unlisten = await subscribe({
-      status: (s) => {
+      kickstandStatus: (s) => {
         const wasIn = this.status?.phase === 'logged_in';
         this.status = s;
         if (s.phase === 'logged_in' && !wasIn) void this.loadSession();
@@ -44,12 +44,12 @@ class Store {
           chat.clear();
         }
       },
-      channel: (c) => (this.channel = c),
-      live: (l) => (this.live = l),
-      streamKeyHidden: () => this.keyHiddenTick++,
-      notice: (n) => this.toast(n.level, n.message),
-      wentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
-      chat: (b) => chat.apply(b),
+      kickstandChannel: (c) => (this.channel = c),
+      kickstandLive: (l) => (this.live = l),
+      kickstandStreamKeyHidden: () => this.keyHiddenTick++,
+      kickstandNotice: (n) => this.toast(n.level, n.message),
+      kickstandWentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
+      kickstandChat: (b) => chat.apply(b),
     });
     try {
       this.status = await api.appStatus();

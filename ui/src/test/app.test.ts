@@ -3,9 +3,9 @@ import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
-import type { AppStatus } from '../lib/bindings/AppStatus';
-import type { ChannelView } from '../lib/bindings/ChannelView';
-import type { LiveSnapshot } from '../lib/bindings/LiveSnapshot';
+import type { AppStatus } from '../lib/bindings';
+import type { ChannelView } from '../lib/bindings';
+import type { LiveSnapshot } from '../lib/bindings';
 
 type Calls = { cmd: string; args: Record<string, unknown> }[];
 

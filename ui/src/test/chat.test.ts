@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import ChatPanel from '../lib/components/ChatPanel.svelte';
 import { chat, MAX_ITEMS } from '../lib/chat.svelte';
 import { store } from '../lib/state.svelte';
-import type { ChatBatch } from '../lib/bindings/ChatBatch';
-import type { ChatItem } from '../lib/bindings/ChatItem';
+import type { ChatBatch } from '../lib/bindings';
+import type { ChatItem } from '../lib/bindings';
 
 type Calls = { cmd: string; args: Record<string, unknown> }[];
 

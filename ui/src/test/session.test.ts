@@ -6,8 +6,8 @@ import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
 import { afterEach, describe, expect, it } from 'vitest';
 import App from '../App.svelte';
-import type { AppStatus } from '../lib/bindings/AppStatus';
-import type { ChannelView } from '../lib/bindings/ChannelView';
+import type { AppStatus } from '../lib/bindings';
+import type { ChannelView } from '../lib/bindings';
 
 const loggedIn: AppStatus = {
   mode: 'kick',

@@ -129,13 +129,13 @@ impl Core {
         self.edit_watchlist(|w| {
             if w.iter().any(|s| s == &slug) {
                 return Err(AppError::invalid(
-                    "slug",
+                    crate::error::ErrorField::Slug,
                     format!("{slug} is already on your watchlist."),
                 ));
             }
             if w.len() >= 500 {
                 return Err(AppError::invalid(
-                    "slug",
+                    crate::error::ErrorField::Slug,
                     "The watchlist holds up to 500 channels.",
                 ));
             }

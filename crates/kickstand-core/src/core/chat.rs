@@ -50,7 +50,7 @@ impl Core {
                 };
                 let id = id.ok_or_else(|| {
                     AppError::invalid(
-                        "chatroom",
+            crate::error::ErrorField::Chatroom,
                         "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
                          Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
                     )

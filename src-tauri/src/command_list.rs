@@ -1,0 +1,38 @@
+// The one list of the commands the web UI may call. Included by build.rs
+// (each command gets an `allow-<name>` permission, granted in
+// capabilities/main.json) and by commands.rs (the handler and the typed
+// TypeScript bindings). No command is generic over the runtime: what needs
+// the app handle (browser, clipboard) is in the managed `Desktop`.
+macro_rules! app_commands {
+    ($m:ident) => {
+        $m!(
+            [
+                app_status,
+                save_credentials,
+                forget_credentials,
+                use_demo,
+                use_kick,
+                retry_restore,
+                cancel_login,
+                logout,
+                channel,
+                channel_limits,
+                update_channel,
+                search_categories,
+                live_snapshot,
+                watchlist_add,
+                watchlist_remove,
+                reveal_stream_key,
+                hide_stream_key,
+                demo_set_live,
+                chat_start,
+                chat_stop,
+                chat_history,
+                chat_send,
+                chat_moderate,
+                login,
+                copy_stream_key
+            ]
+        )
+    };
+}
