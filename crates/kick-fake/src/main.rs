@@ -60,6 +60,12 @@ struct Args {
     /// `activity_timeout` the chat socket announces, in seconds.
     #[arg(long, default_value_t = 120)]
     pusher_activity_timeout: u64,
+    /// Lifetime of realtime (Centrifugo) tokens, in seconds (Kick: 2699).
+    #[arg(long, default_value_t = 2699)]
+    realtime_token_ttl: u64,
+    /// Centrifugo server ping interval, in seconds (Kick: 25).
+    #[arg(long, default_value_t = 25)]
+    centrifugo_ping: u64,
 }
 
 #[tokio::main]
@@ -88,6 +94,11 @@ async fn main() -> std::io::Result<()> {
         seed: a.seed,
         chat_rate: a.chat_rate,
         pusher_activity_timeout: a.pusher_activity_timeout,
+        realtime_token_ttl: Duration::from_secs(a.realtime_token_ttl),
+        centrifugo: kick_fake::centrifugo::CentrifugoSettings {
+            ping_ms: a.centrifugo_ping * 1000,
+            ..Default::default()
+        },
         ..FakeConfig::default()
     };
     if !a.redirect_uris.is_empty() {

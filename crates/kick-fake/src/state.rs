@@ -40,6 +40,10 @@ pub struct FakeConfig {
     pub chat_rate: Option<f64>,
     /// `activity_timeout` the chat socket announces, seconds (Pusher: 120).
     pub pusher_activity_timeout: u64,
+    /// Lifetime of realtime (Centrifugo) tokens. Kick: 2699 s.
+    pub realtime_token_ttl: Duration,
+    /// The Centrifugo endpoint's timers and switches.
+    pub centrifugo: crate::centrifugo::CentrifugoSettings,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +69,8 @@ impl Default for FakeConfig {
             seed: 42,
             chat_rate: None,
             pusher_activity_timeout: 120,
+            realtime_token_ttl: Duration::from_secs(2699),
+            centrifugo: Default::default(),
         }
     }
 }
@@ -136,7 +142,11 @@ pub struct Fake {
     pub metrics: Metrics,
     pub events: broadcast::Sender<FakeEvent>,
     pub webhook_keys: crate::webhooks::WebhookKeys,
-    pub pusher: crate::pusher::PusherHub,
+    /// The realtime hub both socket transports (Pusher, Centrifugo) read.
+    pub realtime: crate::hub::RealtimeHub,
+    /// Descriptors and realtime tokens (REALTIME.md §b).
+    pub negotiation: crate::negotiation::Negotiation,
+    pub centrifugo: crate::centrifugo::CentrifugoState,
 }
 
 pub type AppState = Arc<Fake>;

@@ -775,12 +775,14 @@ impl Core {
         let user =
             user.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
         let cfg = match demo {
-            Some(f) => {
-                let mut c =
-                    kick_chat::ChatConfig::kick(f.info.chatroom_id, Some(f.info.channel_id));
-                c.url = f.info.pusher_url.clone();
-                c
-            }
+            // Negotiated with the embedded fake as with Kick (Centrifugo
+            // by default).
+            Some(f) => kick_chat::ChatConfig::local(
+                &f.info.web_base,
+                &f.info.pusher_url_template,
+                f.info.chatroom_id,
+                Some(f.info.channel_id),
+            ),
             None => {
                 let saved = self.inner.settings.lock().unwrap().chat_chatroom_id;
                 let slug = self.channel().await.map(|c| c.slug).unwrap_or_default();
@@ -801,9 +803,8 @@ impl Core {
                     let _ = self.inner.opts.settings.save(&settings);
                 }
                 let mut c = kick_chat::ChatConfig::kick(id, None);
-                if let Some(url) = self.inner.settings.lock().unwrap().chat_url.clone() {
-                    c.url = url;
-                }
+                // A fixed Pusher socket from the settings skips negotiation.
+                c.pusher_url = self.inner.settings.lock().unwrap().chat_url.clone();
                 c
             }
         };
