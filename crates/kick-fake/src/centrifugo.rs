@@ -319,11 +319,19 @@ impl Session {
     }
 }
 
-async fn send_lines(socket: &mut WebSocket, lines: &[impl AsRef<str>], batch: bool) -> bool {
+async fn send_lines(
+    hub: &crate::hub::RealtimeHub,
+    socket: &mut WebSocket,
+    lines: &[impl AsRef<str>],
+    batch: bool,
+) -> bool {
     if lines.is_empty() {
         return true;
     }
     if batch {
+        if lines.len() > 1 {
+            hub.centrifugo_batched_out.fetch_add(1, Ordering::Relaxed);
+        }
         let text = lines
             .iter()
             .map(AsRef::as_ref)
@@ -414,12 +422,15 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                     continue;
                 }
                 let mut out = Vec::new();
+                if text.split('\n').filter(|l| !l.trim().is_empty()).count() > 1 {
+                    hub.centrifugo_batched_frames.fetch_add(1, Ordering::Relaxed);
+                }
                 for line in text.split('\n') {
                     if line.trim().is_empty() {
                         continue;
                     }
                     if let Err(c) = s.command(line, &mut out) {
-                        let _ = send_lines(&mut socket, &out, batch).await;
+                        let _ = send_lines(hub, &mut socket, &out, batch).await;
                         break 'outer c;
                     }
                 }
@@ -435,7 +446,7 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                         }
                     }
                 }
-                if !send_lines(&mut socket, &out, batch).await {
+                if !send_lines(hub, &mut socket, &out, batch).await {
                     break Close::Drop;
                 }
                 if let Some(o) = deferred.take() {
@@ -464,7 +475,7 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                                 }
                             }
                         }
-                        if !send_lines(&mut socket, &lines, batch).await {
+                        if !send_lines(hub, &mut socket, &lines, batch).await {
                             break Close::Drop;
                         }
                         if let Some(o) = deferred.take() {

@@ -125,6 +125,10 @@ pub struct RealtimeHub {
     pub centrifugo_connections: AtomicU64,
     pub centrifugo_total: AtomicU64,
     pub centrifugo_connects: AtomicU64,
+    /// Client frames that carried several commands (`\n` batching).
+    pub centrifugo_batched_frames: AtomicU64,
+    /// Server frames that carried several lines.
+    pub centrifugo_batched_out: AtomicU64,
     /// Subscriber counts per channel name (both transports).
     pub subscribed: Mutex<HashMap<String, usize>>,
     /// Generated chat messages per second into every subscribed chatroom.
@@ -158,6 +162,8 @@ impl RealtimeHub {
             centrifugo_connections: AtomicU64::new(0),
             centrifugo_total: AtomicU64::new(0),
             centrifugo_connects: AtomicU64::new(0),
+            centrifugo_batched_frames: AtomicU64::new(0),
+            centrifugo_batched_out: AtomicU64::new(0),
             subscribed: Mutex::new(HashMap::new()),
             chat_rate: Mutex::new(chat_rate.unwrap_or(0.0)),
             activity_timeout,

@@ -435,6 +435,8 @@ async fn stats(State(fake): State<AppState>) -> Json<Value> {
         "centrifugo_connections": h.centrifugo_connections.load(Ordering::Relaxed),
         "centrifugo_total": h.centrifugo_total.load(Ordering::Relaxed),
         "centrifugo_connects": h.centrifugo_connects.load(Ordering::Relaxed),
+        "centrifugo_batched_frames": h.centrifugo_batched_frames.load(Ordering::Relaxed),
+        "centrifugo_batched_out": h.centrifugo_batched_out.load(Ordering::Relaxed),
         "pusher_connections": h.connections.load(Ordering::Relaxed),
         "pusher_total": h.total_connections.load(Ordering::Relaxed),
         "subscriptions": h.subscribed.lock().unwrap().clone(),

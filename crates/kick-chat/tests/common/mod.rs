@@ -43,7 +43,43 @@ pub fn config(fake: &RunningFake, choice: TransportChoice) -> ChatConfig {
     c.pong_timeout = Duration::from_millis(600);
     c.ping_margin = Duration::from_millis(500);
     c.refresh_margin = Duration::from_secs(1);
+    // The fake's Pusher app stands in for Kick's old values.
+    c.pusher_fallback = Some(kick_chat::PusherCreds {
+        app_key: kick_fake::pusher::FAKE_PUSHER_KEY.into(),
+        cluster: "local".into(),
+    });
     c
+}
+
+/// Every non-state event until nothing came for `quiet`.
+pub async fn drain(rx: &mut Receiver<ChatEvent>, quiet: Duration) -> Vec<ChatEvent> {
+    let mut v = Vec::new();
+    while let Ok(Some(ev)) = tokio::time::timeout(quiet, rx.recv()).await {
+        if !matches!(ev, ChatEvent::State(_)) {
+            v.push(ev);
+        }
+    }
+    v
+}
+
+/// The serde tag of an event (`message`, `subscription`, …).
+pub fn kind(ev: &ChatEvent) -> String {
+    serde_json::to_value(ev).unwrap()["type"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+pub fn reconnecting(e: &ChatEvent) -> bool {
+    matches!(e, ChatEvent::State(ConnectionState::Reconnecting { .. }))
+}
+
+/// The next Reconnecting state: (in_ms, reason).
+pub async fn next_reconnect(rx: &mut Receiver<ChatEvent>) -> (u64, String) {
+    match next_where(rx, "reconnecting", reconnecting).await {
+        ChatEvent::State(ConnectionState::Reconnecting { in_ms, reason, .. }) => (in_ms, reason),
+        _ => unreachable!(),
+    }
 }
 
 /// The old way: a fixed Pusher URL, no negotiation.
@@ -256,6 +292,19 @@ pub async fn soak(
     assert!(
         h.stats.get(&h.stats.connects) > cuts,
         "reconnected after every cut ({cuts})"
+    );
+    let mut sorted = reconnect_ms.clone();
+    sorted.sort_unstable();
+    eprintln!(
+        "soak {want:?}: {:.0} s, {rate} msg/s, cut every {} ms: {} messages, {cuts} cuts, \
+         reconnect median {} ms, max {} ms, lost {lost}, duplicates delivered {delivered_twice}, \
+         repeats dropped by the client {}",
+        total.as_secs_f64(),
+        cut.as_millis(),
+        generated.len(),
+        sorted.get(sorted.len() / 2).copied().unwrap_or(0),
+        sorted.last().copied().unwrap_or(0),
+        h.stats.get(&h.stats.duplicates),
     );
     (cuts, reconnect_ms)
 }
