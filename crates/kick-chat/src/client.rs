@@ -526,6 +526,13 @@ async fn run(
             Ok(plan) => {
                 let transport = plan.transport();
                 let fixed = matches!(plan, Plan::Pusher { fixed: true, .. });
+                let on_fallback = matches!(
+                    plan,
+                    Plan::Pusher {
+                        fallback: Some(_),
+                        ..
+                    }
+                );
                 let mut ctx = Ctx {
                     cfg: &cfg,
                     tx: &tx,
@@ -535,7 +542,7 @@ async fn run(
                     connected_at: None,
                 };
                 let end = tokio::select! {
-                    e = connection(plan, &mut ctx) => e,
+                    e = connection(plan, &mut ctx, attempt) => e,
                     _ = stopped(&mut stop) => End::Stopped,
                 };
                 let connected_at = ctx.connected_at;
@@ -574,6 +581,13 @@ async fn run(
                                 let _ = tx.send(state(ConnectionState::Stopped { reason })).await;
                                 return;
                             }
+                            // Kick's old Pusher values refused: the problem is
+                            // the descriptor, so negotiate again soon.
+                            Next::Terminal if on_fallback => (
+                                Next::Backoff(Duration::ZERO),
+                                format!("Kick's old Pusher values no longer work{code_txt}"),
+                                Some(transport),
+                            ),
                             Next::Terminal => (
                                 Next::Terminal,
                                 format!("{what} refused the connection{code_txt}"),
@@ -778,10 +792,10 @@ fn close_of(c: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> 
     End::Closed(code, reason)
 }
 
-async fn connection(plan: Plan, ctx: &mut Ctx<'_>) -> End {
+async fn connection(plan: Plan, ctx: &mut Ctx<'_>, attempt: u32) -> End {
     let _ = ctx
         .send(ChatEvent::State(ConnectionState::Connecting {
-            attempt: 0,
+            attempt,
             transport: Some(plan.transport()),
         }))
         .await;

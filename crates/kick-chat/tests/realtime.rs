@@ -735,3 +735,37 @@ async fn unknown_events_are_counted_and_skipped() {
     assert_eq!(h.stats.get(&h.stats.unknown_events), 1);
     assert_eq!(h.stats.get(&h.stats.connects), 1);
 }
+
+#[tokio::test]
+async fn oversized_messages_are_refused_and_a_hung_upgrade_times_out() {
+    let fake = fake().await;
+    let (h, mut rx) = centrifugo_client(&fake).await;
+    // 1.1 MiB in one frame: over the 1 MiB limit, the socket is dropped.
+    let big = format!(
+        "{{\"push\":{{\"channel\":\"x\",\"join\":{{\"pad\":\"{}\"}}}}}}",
+        "a".repeat(1_150_000)
+    );
+    control(&fake, "/_fake/centrifugo/raw", json!({"text": big})).await;
+    let (_, reason) = next_reconnect(&mut rx).await;
+    assert!(reason.contains("connection lost"), "{reason}");
+    connected(&mut rx, &fake).await;
+    assert_eq!(h.stats.get(&h.stats.connects), 2);
+
+    // A server that accepts TCP and never answers the upgrade.
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = l.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut keep = Vec::new();
+        while let Ok((s, _)) = l.accept().await {
+            keep.push(s);
+        }
+    });
+    let mut cfg = fixed_pusher(&fake);
+    cfg.pusher_url = Some(format!("ws://127.0.0.1:{port}/app/k?protocol=7"));
+    cfg.connect_timeout = Duration::from_millis(300);
+    let (_h, mut rx) = spawn(cfg);
+    let t0 = tokio::time::Instant::now();
+    let (_, reason) = next_reconnect(&mut rx).await;
+    assert!(reason.contains("timed out"), "{reason}");
+    assert!(t0.elapsed() < Duration::from_secs(1));
+}
