@@ -956,6 +956,8 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
     let mut pong = false;
     let mut last_rx = Instant::now();
     let connect_deadline = Instant::now() + cfg.connect_timeout;
+    // The chat channel must be confirmed this soon after the connect reply.
+    let mut join_deadline: Option<Instant> = None;
     let mut token_ends: Option<Instant> = None;
     let mut refresh_at: Option<Instant> = None;
     let mut refreshing: Option<JoinHandle<Result<RealtimeToken, HttpFailure>>> = None;
@@ -1015,6 +1017,7 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                                     token_ends = Some(Instant::now() + ttl);
                                     refresh_at = Some(Instant::now() + refresh_delay(ttl, cfg.refresh_margin));
                                 }
+                                join_deadline = Some(Instant::now() + cfg.connect_timeout);
                                 // All subscribes in one frame after the connect reply.
                                 for ch in cfg.channels() {
                                     out.push(cf::subscribe(next_id, &ch));
@@ -1132,6 +1135,9 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                 }
                 if pending.values().any(|p| matches!(p, Pending::Connect)) && now >= connect_deadline {
                     return End::Dropped("Kick's chat server did not answer".into());
+                }
+                if ctx.connected_at.is_none() && join_deadline.is_some_and(|t| now >= t) {
+                    return End::Dropped("Kick's chat server did not confirm the chat channel".into());
                 }
                 if let Some(p) = ping {
                     if now.duration_since(last_rx) >= p + cfg.ping_margin {

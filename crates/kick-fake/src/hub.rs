@@ -64,15 +64,17 @@ impl Published {
     /// `{"push":{"channel":…,"pub":{"data":{"event":…,"data":…}}}}` with the
     /// inner data as a JSON string (Kick's usual form) or as an object.
     pub fn centrifugo_line(&self, data_as_object: bool) -> Arc<str> {
-        let (cell, inner) = if data_as_object {
-            (
-                &self.centrifugo_object,
-                serde_json::from_str::<Value>(&self.data).unwrap_or(Value::Null),
-            )
+        let cell = if data_as_object {
+            &self.centrifugo_object
         } else {
-            (&self.centrifugo_string, Value::String(self.data.clone()))
+            &self.centrifugo_string
         };
         cell.get_or_init(|| {
+            let inner = if data_as_object {
+                serde_json::from_str::<Value>(&self.data).unwrap_or(Value::Null)
+            } else {
+                Value::String(self.data.clone())
+            };
             json!({"push": {"channel": self.channel, "pub": {"data": {"event": self.event, "data": inner}}}})
                 .to_string()
                 .into()
