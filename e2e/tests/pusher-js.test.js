@@ -9,7 +9,7 @@ import path from 'node:path';
 import Pusher from 'pusher-js';
 
 test('pusher-js connects, subscribes and receives from the fake', async () => {
-  const exe = path.resolve(process.cwd(), '..', 'target', 'debug', 'kick-fake');
+  const exe = process.env.KICK_FAKE ?? path.resolve(process.cwd(), '..', 'target', 'debug', 'kick-fake');
   const fake = spawn(exe, ['--port', '0', '--tick-ms', '0'], { stdio: ['ignore', 'pipe', 'ignore'] });
   try {
     const line = await new Promise((resolve, reject) => {

@@ -1,65 +1,173 @@
-//! The chat socket client: one tokio task that connects, subscribes,
-//! keeps the connection alive (Pusher heartbeats) and reconnects per the
-//! close-code policy, forever while running. Events go out through a
-//! bounded channel; the reading task never waits on the UI for long.
+//! The chat client: one tokio task that negotiates the transport with Kick
+//! (REALTIME.md §b), runs one socket — Centrifugo (§c) or Pusher
+//! (PUSHER.md §2) — subscribes every channel of the chat room, keeps the
+//! connection alive, and reconnects per the close-code policy, forever while
+//! running. Events go out typed and deduplicated through a bounded channel;
+//! the reading task never waits on the UI for long.
 
-use crate::event::{ChatEvent, ConnectionState};
+use crate::centrifugo::{self as cf, Address, CloseAction, Incoming, PushBody, ReplyBody};
+use crate::event::{ChatEvent, ConnectionState, Kick};
+use crate::filter::{Filter, Verdict};
+use crate::negotiate::{
+    Descriptor, HostRule, HttpFailure, Negotiator, Offer, PusherCreds, RealtimeToken, Transport,
+    TransportChoice,
+};
 use crate::protocol::{self, close_policy, ClosePolicy, Frame};
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
-use std::collections::{HashSet, VecDeque};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-/// Kick's current Pusher app (public values, PUSHER.md §0).
-pub const KICK_CLUSTER: &str = "us2";
-pub const KICK_APP_KEY: &str = "32cbd69e4b950bf97679";
+/// Kick's web host, where the realtime negotiation lives.
+pub const KICK_WEB_BASE: &str = "https://web.kick.com";
+/// The Origin kick.com's own client sends; Kick's Centrifugo accepts this
+/// or none, and refuses any other with HTTP 403 (§c.1).
+pub const KICK_ORIGIN: &str = "https://kick.com";
+/// Pusher's socket URL for a key and cluster from the descriptor (§e).
+pub const PUSHER_URL_TEMPLATE: &str =
+    "wss://ws-{cluster}.pusher.com/app/{key}?protocol=7&client=js&version=8.4.0&flash=false";
 
-/// The socket URL for a cluster and app key, as kick.com's own client builds it.
+/// The Pusher socket URL for a cluster and app key, as kick.com builds it.
 pub fn pusher_url(cluster: &str, key: &str) -> String {
-    format!("wss://ws-{cluster}.pusher.com/app/{key}?protocol=7&client=js&version=8.4.0-rc2&flash=false")
+    PusherCreds {
+        app_key: key.into(),
+        cluster: cluster.into(),
+    }
+    .url(PUSHER_URL_TEMPLATE)
 }
 
 #[derive(Clone, Debug)]
 pub struct ChatConfig {
-    /// Full socket URL including `/app/{key}?protocol=7`.
-    pub url: String,
-    /// The chatroom id (differs from the broadcaster id).
+    /// The chatroom id (differs from the channel id).
     pub chatroom_id: u64,
-    /// The channel id for `channel.{id}` events (live/offline, KICKs, ...).
+    /// The channel id: the per-channel chat descriptor and the `channel.*`
+    /// channels (KICKs, goals, live/offline, …). `None` = global descriptor
+    /// and chat room channels only.
     pub channel_id: Option<u64>,
-    /// Ceiling of the reconnect backoff.
-    pub max_backoff: Duration,
-    /// First backoff step.
+    /// Where the realtime negotiation lives (Kick: `https://web.kick.com`).
+    pub web_base: String,
+    /// Which Centrifugo hosts a descriptor may name.
+    pub realtime_hosts: HostRule,
+    /// Auto (what Kick names), or force one transport.
+    pub transport: TransportChoice,
+    /// The Pusher URL for descriptor credentials: `{key}` and `{cluster}`.
+    pub pusher_url_template: String,
+    /// Pusher credentials when negotiation fails (Kick's old values), or
+    /// `None` to keep retrying negotiation instead.
+    pub pusher_fallback: Option<PusherCreds>,
+    /// A fixed Pusher socket that skips negotiation (another Pusher host).
+    /// A 4000–4099 refusal there stops the client: it is a settings problem.
+    pub pusher_url: Option<String>,
+    /// `Origin` on the socket and the realtime requests: `https://kick.com`
+    /// or none.
+    pub origin: Option<String>,
+    /// TCP + TLS + WebSocket upgrade, and the Centrifugo connect reply.
+    pub connect_timeout: Duration,
+    /// Each realtime HTTP request.
+    pub http_timeout: Duration,
+    /// Reconnect backoff: first step and ceiling (jittered, doubling).
     pub base_backoff: Duration,
-    /// Wait this long for a pong (or anything) after our ping.
+    pub max_backoff: Duration,
+    /// The backoff starts over only after a connection stayed up this long
+    /// (a server that accepts and drops at once is not retried every second).
+    pub stable_after: Duration,
+    /// Waits after terminal refusals in a row, then comes back as a new
+    /// client with a fresh negotiation (kicksdk: 5, 10, 20, 30 min).
+    pub terminal_backoff: Vec<Duration>,
+    /// While on the Pusher fallback, ask Kick's descriptor again this often.
+    pub renegotiate_every: Duration,
+    /// Token failures in a row before the Pusher fallback is used.
+    pub fallback_after: u32,
+    /// Pusher: wait this long for a pong (or anything) after our ping.
     pub pong_timeout: Duration,
-    /// Remember this many message ids to drop duplicates across reconnects.
+    /// Centrifugo: the socket is dead after the ping interval plus this.
+    pub ping_margin: Duration,
+    /// Centrifugo: refresh the token this long before its ttl runs out
+    /// (never earlier than half the ttl).
+    pub refresh_margin: Duration,
+    /// Remember this many ids to drop repeats (see `filter`).
     pub dedupe: usize,
+    /// Frames and messages larger than this are refused.
+    pub max_message_size: usize,
 }
 
 impl ChatConfig {
+    /// Real Kick: negotiated through `web.kick.com`, Origin kick.com.
     pub fn kick(chatroom_id: u64, channel_id: Option<u64>) -> Self {
         ChatConfig {
-            url: pusher_url(KICK_CLUSTER, KICK_APP_KEY),
             chatroom_id,
             channel_id,
-            max_backoff: Duration::from_secs(30),
+            web_base: KICK_WEB_BASE.into(),
+            realtime_hosts: HostRule::Kick,
+            transport: TransportChoice::Auto,
+            pusher_url_template: PUSHER_URL_TEMPLATE.into(),
+            pusher_fallback: Some(PusherCreds::kick()),
+            pusher_url: None,
+            origin: Some(KICK_ORIGIN.into()),
+            connect_timeout: Duration::from_secs(10),
+            http_timeout: Duration::from_secs(10),
             base_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(30),
+            stable_after: Duration::from_secs(30),
+            terminal_backoff: [5, 10, 20, 30]
+                .map(|m| Duration::from_secs(m * 60))
+                .to_vec(),
+            renegotiate_every: Duration::from_secs(30),
+            fallback_after: 3,
             pong_timeout: Duration::from_secs(30),
-            dedupe: 5000,
+            ping_margin: Duration::from_secs(10),
+            refresh_margin: Duration::from_secs(15),
+            dedupe: crate::filter::DEFAULT_WINDOW,
+            max_message_size: 1 << 20,
         }
     }
 
+    /// A local fake Kick: the same, with its web base and Pusher URL
+    /// template, and Centrifugo URLs allowed on loopback hosts.
+    pub fn local(
+        web_base: &str,
+        pusher_url_template: &str,
+        chatroom_id: u64,
+        channel_id: Option<u64>,
+    ) -> Self {
+        ChatConfig {
+            web_base: web_base.into(),
+            realtime_hosts: HostRule::for_web_base(web_base),
+            pusher_url_template: pusher_url_template.into(),
+            ..ChatConfig::kick(chatroom_id, channel_id)
+        }
+    }
+
+    /// The chat messages' channel, the one that must be joined.
+    pub fn chat_channel(&self) -> String {
+        format!("chatrooms.{}.v2", self.chatroom_id)
+    }
+
+    /// Every channel of the chat room (REALTIME.md §d.1).
     pub fn channels(&self) -> Vec<String> {
-        let mut v = vec![format!("chatrooms.{}.v2", self.chatroom_id)];
-        if let Some(c) = self.channel_id {
-            v.push(format!("channel.{c}"));
+        let c = self.chatroom_id;
+        let mut v = vec![
+            format!("chatrooms.{c}.v2"),
+            format!("chatrooms.{c}"),
+            format!("chatroom_{c}"),
+        ];
+        if let Some(s) = self.channel_id {
+            v.push(format!("channel.{s}"));
+            v.push(format!("channel_{s}"));
+            // Not in the web client's 2026-10 capture; harmless if refused.
+            v.push(format!("predictions-channel-{s}"));
         }
         v
     }
@@ -70,16 +178,31 @@ impl ChatConfig {
 pub struct Stats {
     pub frames: AtomicU64,
     pub messages: AtomicU64,
+    /// Events dropped as repeats (same id, same gift chunk).
     pub duplicates: AtomicU64,
     pub unknown_events: AtomicU64,
+    /// Twins and legacy duplicates of events counted elsewhere.
+    pub twins: AtomicU64,
     pub malformed: AtomicU64,
+    /// Connections that reached the chat channel.
     pub connects: AtomicU64,
+    /// Waits before a next try (any reason).
+    pub reconnects: AtomicU64,
+    /// Long waits after terminal refusals.
+    pub terminal_waits: AtomicU64,
+    pub negotiations: AtomicU64,
+    pub refreshes: AtomicU64,
+    pub refresh_failures: AtomicU64,
 }
 
 impl Stats {
     pub fn get(&self, c: &AtomicU64) -> u64 {
         c.load(Ordering::Relaxed)
     }
+}
+
+fn bump(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
 }
 
 /// A running chat client. Dropping it stops the task.
@@ -115,110 +238,236 @@ pub fn spawn(config: ChatConfig) -> (ChatHandle, mpsc::Receiver<ChatEvent>) {
     )
 }
 
-struct Dedupe {
-    order: VecDeque<String>,
-    set: HashSet<String>,
-    cap: usize,
+/// A negotiated way to connect.
+#[derive(Clone, Debug)]
+enum Plan {
+    Centrifugo {
+        url: String,
+        client_id: String,
+        token: RealtimeToken,
+    },
+    Pusher {
+        url: String,
+        /// Why Kick's old values are used instead of a descriptor's.
+        fallback: Option<String>,
+        /// A fixed URL from the settings.
+        fixed: bool,
+    },
 }
 
-impl Dedupe {
-    fn fresh(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
-            return false;
+impl Plan {
+    fn transport(&self) -> Transport {
+        match self {
+            Plan::Centrifugo { .. } => Transport::Centrifugo,
+            Plan::Pusher { .. } => Transport::Pusher,
         }
-        if self.order.len() >= self.cap {
-            if let Some(old) = self.order.pop_front() {
-                self.set.remove(&old);
-            }
-        }
-        self.order.push_back(id.to_owned());
-        self.set.insert(id.to_owned());
-        true
     }
+}
+
+enum Negotiated {
+    Go(Plan),
+    /// A provider we do not implement: stop and say so.
+    Stop(String),
+    /// Back off and negotiate again.
+    Retry(String),
+    /// Refused again and again: wait long, come back as a new client.
+    Terminal(String),
 }
 
 /// How one connection ended.
 enum End {
     Stopped,
+    /// A close frame or a Centrifugo `disconnect` push.
     Closed(Option<u16>, String),
+    /// Network loss, timeouts.
     Dropped(String),
+    /// What the server refused and how to go on.
+    Refused(CloseAction, String),
+    /// Renegotiation found what Kick names now.
+    Switch(Plan),
 }
 
-async fn run(
-    cfg: ChatConfig,
-    tx: mpsc::Sender<ChatEvent>,
-    mut stop: watch::Receiver<bool>,
-    stats: Arc<Stats>,
-) {
-    let mut dedupe = Dedupe {
-        order: VecDeque::new(),
-        set: HashSet::new(),
-        cap: cfg.dedupe.max(1),
+/// What to do next (a pure decision, see `after_close`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    Stop,
+    /// Come back as a new client after a long wait.
+    Terminal,
+    /// Jittered backoff, at least this long.
+    Backoff(Duration),
+    /// At once (once in a row; then backoff).
+    Immediately,
+}
+
+/// The close-code policy of each transport.
+pub fn after_close(transport: Transport, fixed_url: bool, code: Option<u16>) -> Next {
+    match transport {
+        Transport::Pusher => match close_policy(code) {
+            ClosePolicy::Stop if fixed_url => Next::Stop,
+            ClosePolicy::Stop => Next::Terminal,
+            ClosePolicy::Backoff => Next::Backoff(Duration::from_secs(1)),
+            ClosePolicy::Immediately => Next::Immediately,
+            ClosePolicy::Retry => Next::Backoff(Duration::ZERO),
+        },
+        Transport::Centrifugo => match cf::close_action(code) {
+            CloseAction::Terminal => Next::Terminal,
+            CloseAction::Reconnect | CloseAction::Transport => Next::Backoff(Duration::ZERO),
+        },
+    }
+}
+
+/// Jittered exponential backoff: base·2^(n−1), capped, ±25 %.
+pub fn backoff(base: Duration, max: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(max);
+    let jitter = rand::thread_rng().gen_range(0.75..1.25);
+    capped.mul_f64(jitter).min(max)
+}
+
+/// When to refresh a token with `ttl` left: `margin` before, never earlier
+/// than half the ttl.
+pub fn refresh_delay(ttl: Duration, margin: Duration) -> Duration {
+    ttl.saturating_sub(margin).max(ttl / 2)
+}
+
+/// "in 30 s", "in 5 min", "at once".
+pub fn human(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s < 0.05 {
+        "at once".into()
+    } else if s < 10.0 {
+        format!("in {s:.1} s")
+    } else if s < 120.0 {
+        format!("in {} s", s.round())
+    } else {
+        format!("in {} min", (s / 60.0).round())
+    }
+}
+
+fn descriptor_reason(f: &HttpFailure) -> String {
+    match f {
+        HttpFailure::Unreachable => "Kick's chat service is unreachable".into(),
+        other => other.describe("chat service"),
+    }
+}
+
+fn token_reason(f: &HttpFailure) -> String {
+    match f {
+        HttpFailure::Refused(s) => format!("Kick refused the chat token (HTTP {s})"),
+        HttpFailure::Unreachable => "Kick's chat token service is unreachable".into(),
+        HttpFailure::Malformed => "Kick sent a chat token Kickstand cannot use".into(),
+        other => other.describe("chat token service"),
+    }
+}
+
+fn fallback_or_retry(cfg: &ChatConfig, reason: String) -> Negotiated {
+    match (&cfg.pusher_fallback, cfg.transport) {
+        (Some(creds), TransportChoice::Auto | TransportChoice::Pusher) => {
+            Negotiated::Go(Plan::Pusher {
+                url: creds.url(&cfg.pusher_url_template),
+                fallback: Some(reason),
+                fixed: false,
+            })
+        }
+        _ => Negotiated::Retry(reason),
+    }
+}
+
+/// Negotiates a connection as a new client: global and chat descriptors
+/// with one fresh client id, then (for Centrifugo) the token for that id —
+/// all before any socket opens (§b.2, §c.1).
+async fn negotiate(
+    cfg: &ChatConfig,
+    neg: &Negotiator,
+    stats: &Stats,
+    failures: &mut u32,
+    refusals: &mut u32,
+) -> Negotiated {
+    if let Some(url) = &cfg.pusher_url {
+        return Negotiated::Go(Plan::Pusher {
+            url: url.clone(),
+            fallback: None,
+            fixed: true,
+        });
+    }
+    bump(&stats.negotiations);
+    let client_id = uuid::Uuid::new_v4().to_string();
+    let global = neg.descriptor(&client_id, cfg.transport, None).await;
+    let chat = match cfg.channel_id {
+        Some(c) => Some(neg.descriptor(&client_id, cfg.transport, Some(c)).await),
+        None => None,
     };
-    let mut attempt: u32 = 0;
-    loop {
-        attempt += 1;
-        let _ = tx
-            .send(ChatEvent::State(ConnectionState::Connecting { attempt }))
-            .await;
-        let end = tokio::select! {
-            e = connection(&cfg, &tx, &stats, &mut dedupe, &mut attempt) => e,
-            _ = stopped(&mut stop) => End::Stopped,
-        };
-        let (delay, reason) = match end {
-            End::Stopped => {
-                let _ = tx
-                    .send(ChatEvent::State(ConnectionState::Stopped {
-                        reason: "Chat turned off.".into(),
-                    }))
-                    .await;
-                return;
+    // Each channel's chat lives on the region its chat descriptor names;
+    // the global one stands in when the chat one fails.
+    let desc = match (chat, global) {
+        (Some(Ok(d @ Descriptor::Offers(_))), _) => Ok(d),
+        (_, Ok(d @ Descriptor::Offers(_))) => Ok(d),
+        (Some(Ok(d)), _) => Ok(d),
+        (_, g) => g,
+    };
+    let offers = match desc {
+        Err(f) => {
+            if matches!(f, HttpFailure::Refused(_)) {
+                *refusals += 1;
             }
-            End::Closed(code, msg) => match close_policy(code) {
-                ClosePolicy::Stop => {
-                    let _ = tx
-                        .send(ChatEvent::State(ConnectionState::Stopped {
-                            reason: format!(
-                                "The chat server refused the connection ({}{}). Check the chat settings.",
-                                code.map(|c| c.to_string()).unwrap_or_default(),
-                                if msg.is_empty() { String::new() } else { format!(": {msg}") }
-                            ),
-                        }))
-                        .await;
-                    return;
+            let reason = descriptor_reason(&f);
+            if *refusals >= 5 {
+                return Negotiated::Terminal(reason);
+            }
+            return fallback_or_retry(cfg, reason);
+        }
+        Ok(Descriptor::Unsupported(names)) => {
+            let what = if names.is_empty() {
+                "no chat transport at all".to_owned()
+            } else {
+                format!("chat only over {}", names.join(", "))
+            };
+            return Negotiated::Stop(format!(
+                "Kick offers {what}, which this Kickstand does not support. Chat stays off until Kickstand is updated."
+            ));
+        }
+        Ok(Descriptor::Invalid(why)) => {
+            return fallback_or_retry(
+                cfg,
+                format!("Kick named a chat server Kickstand does not trust ({why})"),
+            )
+        }
+        Ok(Descriptor::Offers(o)) => o,
+    };
+    let mut token_failure = None;
+    for offer in offers {
+        match offer {
+            Offer::Centrifugo { url } => match neg.token(&client_id).await {
+                Ok(token) => {
+                    return Negotiated::Go(Plan::Centrifugo {
+                        url,
+                        client_id,
+                        token,
+                    })
                 }
-                ClosePolicy::Immediately => (
-                    Duration::ZERO,
-                    format!("server reset ({})", code.unwrap_or(0)),
-                ),
-                ClosePolicy::Backoff => (
-                    backoff(&cfg, attempt).max(Duration::from_secs(1).min(cfg.max_backoff)),
-                    format!("server busy ({})", code.unwrap_or(0)),
-                ),
-                ClosePolicy::Retry => (
-                    backoff(&cfg, attempt),
-                    format!(
-                        "connection closed{}",
-                        code.map(|c| format!(" ({c})")).unwrap_or_default()
-                    ),
-                ),
+                Err(f) => token_failure = Some(f),
             },
-            End::Dropped(why) => (backoff(&cfg, attempt), why),
-        };
-        let _ = tx
-            .send(ChatEvent::State(ConnectionState::Reconnecting {
-                in_ms: delay.as_millis() as u64,
-                attempt,
-                reason,
-            }))
-            .await;
-        tokio::select! {
-            _ = tokio::time::sleep(delay) => {}
-            _ = stopped(&mut stop) => {
-                let _ = tx.send(ChatEvent::State(ConnectionState::Stopped { reason: "Chat turned off.".into() })).await;
-                return;
+            Offer::Pusher(creds) => {
+                return Negotiated::Go(Plan::Pusher {
+                    url: creds.url(&cfg.pusher_url_template),
+                    fallback: token_failure.as_ref().map(token_reason),
+                    fixed: false,
+                })
             }
         }
+    }
+    let f = token_failure.unwrap_or(HttpFailure::Malformed);
+    *failures += 1;
+    if matches!(f, HttpFailure::Refused(_)) {
+        *refusals += 1;
+    }
+    let reason = token_reason(&f);
+    if *refusals >= 5 {
+        Negotiated::Terminal(reason)
+    } else if *failures >= cfg.fallback_after {
+        fallback_or_retry(cfg, reason)
+    } else {
+        Negotiated::Retry(reason)
     }
 }
 
@@ -228,32 +477,364 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
-/// Jittered exponential backoff: base·2^(n−1), capped, ±25 %.
-fn backoff(cfg: &ChatConfig, attempt: u32) -> Duration {
-    let exp = cfg
-        .base_backoff
-        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
-    let capped = exp.min(cfg.max_backoff);
-    let jitter = rand::thread_rng().gen_range(0.75..1.25);
-    capped.mul_f64(jitter).min(cfg.max_backoff)
+async fn run(
+    cfg: ChatConfig,
+    tx: mpsc::Sender<ChatEvent>,
+    mut stop: watch::Receiver<bool>,
+    stats: Arc<Stats>,
+) {
+    let neg = Negotiator::new(
+        &cfg.web_base,
+        cfg.realtime_hosts.clone(),
+        cfg.http_timeout,
+        cfg.origin.as_deref(),
+    );
+    let mut filter = Filter::new(cfg.dedupe);
+    let mut attempt: u32 = 0;
+    let mut terminal_streak: usize = 0;
+    let (mut failures, mut refusals) = (0u32, 0u32);
+    let mut next_plan: Option<Plan> = None;
+    let state = |s: ConnectionState| ChatEvent::State(s);
+    loop {
+        attempt += 1;
+        let _ = tx
+            .send(state(ConnectionState::Connecting {
+                attempt,
+                transport: next_plan.as_ref().map(Plan::transport),
+            }))
+            .await;
+        let plan = match next_plan.take() {
+            Some(p) => Ok(p),
+            None => {
+                let n = tokio::select! {
+                    n = negotiate(&cfg, &neg, &stats, &mut failures, &mut refusals) => n,
+                    _ = stopped(&mut stop) => break,
+                };
+                match n {
+                    Negotiated::Go(p) => Ok(p),
+                    Negotiated::Stop(reason) => {
+                        let _ = tx.send(state(ConnectionState::Stopped { reason })).await;
+                        return;
+                    }
+                    Negotiated::Retry(reason) => Err((Next::Backoff(Duration::ZERO), reason, None)),
+                    Negotiated::Terminal(reason) => Err((Next::Terminal, reason, None)),
+                }
+            }
+        };
+        let (next, reason, transport) = match plan {
+            Err(e) => e,
+            Ok(plan) => {
+                let transport = plan.transport();
+                let fixed = matches!(plan, Plan::Pusher { fixed: true, .. });
+                let on_fallback = matches!(
+                    plan,
+                    Plan::Pusher {
+                        fallback: Some(_),
+                        ..
+                    }
+                );
+                let mut ctx = Ctx {
+                    cfg: &cfg,
+                    tx: &tx,
+                    stats: &stats,
+                    filter: &mut filter,
+                    neg: &neg,
+                    connected_at: None,
+                };
+                let end = tokio::select! {
+                    e = connection(plan, &mut ctx, attempt) => e,
+                    _ = stopped(&mut stop) => End::Stopped,
+                };
+                let connected_at = ctx.connected_at;
+                if let Some(t) = connected_at {
+                    terminal_streak = 0;
+                    failures = 0;
+                    refusals = 0;
+                    if t.elapsed() >= cfg.stable_after {
+                        attempt = 0;
+                    }
+                }
+                let what = if transport == Transport::Centrifugo {
+                    "Kick's chat server"
+                } else {
+                    "The Pusher chat server"
+                };
+                match end {
+                    End::Stopped => break,
+                    End::Switch(p) => {
+                        attempt = 0;
+                        let reason = format!("Kick now offers {}; switching", p.transport());
+                        next_plan = Some(p);
+                        (Next::Immediately, reason, Some(transport))
+                    }
+                    End::Closed(code, msg) => {
+                        let code_txt = match (code, msg.is_empty()) {
+                            (Some(c), true) => format!(" ({c})"),
+                            (Some(c), false) => format!(" ({c} {msg})"),
+                            (None, _) => String::new(),
+                        };
+                        match after_close(transport, fixed, code) {
+                            Next::Stop => {
+                                let reason = format!(
+                                    "The chat server refused the connection{code_txt}. Check the chat settings."
+                                );
+                                let _ = tx.send(state(ConnectionState::Stopped { reason })).await;
+                                return;
+                            }
+                            // Kick's old Pusher values refused: the problem is
+                            // the descriptor, so negotiate again soon.
+                            Next::Terminal if on_fallback => (
+                                Next::Backoff(Duration::ZERO),
+                                format!("Kick's old Pusher values no longer work{code_txt}"),
+                                Some(transport),
+                            ),
+                            Next::Terminal => (
+                                Next::Terminal,
+                                format!("{what} refused the connection{code_txt}"),
+                                Some(transport),
+                            ),
+                            n => (
+                                n,
+                                format!("{what} closed the connection{code_txt}"),
+                                Some(transport),
+                            ),
+                        }
+                    }
+                    End::Dropped(why) => (Next::Backoff(Duration::ZERO), why, Some(transport)),
+                    End::Refused(CloseAction::Terminal, why) => {
+                        (Next::Terminal, why, Some(transport))
+                    }
+                    End::Refused(_, why) => (Next::Backoff(Duration::ZERO), why, Some(transport)),
+                }
+            }
+        };
+        let (delay, reason) = match next {
+            Next::Stop => unreachable!("handled above"),
+            Next::Immediately if attempt <= 1 => (Duration::ZERO, reason),
+            Next::Immediately => (backoff(cfg.base_backoff, cfg.max_backoff, attempt), reason),
+            Next::Backoff(min) => (
+                backoff(cfg.base_backoff, cfg.max_backoff, attempt).max(min.min(cfg.max_backoff)),
+                reason,
+            ),
+            Next::Terminal => {
+                let waits = &cfg.terminal_backoff;
+                let d = waits
+                    .get(terminal_streak.min(waits.len().saturating_sub(1)))
+                    .copied()
+                    .unwrap_or(Duration::from_secs(300));
+                terminal_streak += 1;
+                attempt = 0;
+                bump(&stats.terminal_waits);
+                (
+                    d,
+                    format!("{reason}; trying again {} as a new client", human(d)),
+                )
+            }
+        };
+        bump(&stats.reconnects);
+        let reason = if matches!(next, Next::Terminal) {
+            reason
+        } else {
+            format!("{reason}, retrying {}", human(delay))
+        };
+        let _ = tx
+            .send(state(ConnectionState::Reconnecting {
+                in_ms: delay.as_millis() as u64,
+                attempt,
+                reason,
+                transport,
+            }))
+            .await;
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = stopped(&mut stop) => break,
+        }
+    }
+    let _ = tx
+        .send(state(ConnectionState::Stopped {
+            reason: "Chat turned off.".into(),
+        }))
+        .await;
 }
 
-async fn connection(
-    cfg: &ChatConfig,
-    tx: &mpsc::Sender<ChatEvent>,
-    stats: &Stats,
-    dedupe: &mut Dedupe,
-    attempt: &mut u32,
-) -> End {
-    let (ws, _) = match tokio_tungstenite::connect_async(cfg.url.as_str()).await {
-        Ok(x) => x,
-        Err(e) => return End::Dropped(format!("could not connect: {e}")),
+/// What a connection shares with the run loop.
+struct Ctx<'a> {
+    cfg: &'a ChatConfig,
+    tx: &'a mpsc::Sender<ChatEvent>,
+    stats: &'a Stats,
+    filter: &'a mut Filter,
+    neg: &'a Negotiator,
+    /// When the chat channel was joined.
+    connected_at: Option<Instant>,
+}
+
+impl Ctx<'_> {
+    async fn send(&self, ev: ChatEvent) -> bool {
+        self.tx.send(ev).await.is_ok()
+    }
+
+    /// One Kick event from either transport; false when nobody listens.
+    async fn deliver(&mut self, event: &str, data: &Value) -> bool {
+        let verdict = match ChatEvent::from_kick(event, data) {
+            Kick::Event(ev) => self.filter.event(ev),
+            Kick::Gift(g) => self.filter.gift(g, std::time::Instant::now()),
+            Kick::Twin => {
+                bump(&self.stats.twins);
+                return true;
+            }
+            Kick::Ignored => return true,
+            Kick::Invalid => {
+                bump(&self.stats.malformed);
+                tracing::debug!(event, "skipping an event without its required fields");
+                return true;
+            }
+            Kick::Unknown => {
+                bump(&self.stats.unknown_events);
+                tracing::debug!(event, "skipping an unknown event");
+                return true;
+            }
+        };
+        match verdict {
+            Verdict::Deliver(ev) => {
+                if matches!(ev, ChatEvent::Message(_)) {
+                    bump(&self.stats.messages);
+                }
+                self.send(ev).await
+            }
+            Verdict::Duplicate => {
+                bump(&self.stats.duplicates);
+                true
+            }
+            Verdict::Pending => true,
+        }
+    }
+
+    async fn flush(&mut self) -> bool {
+        for ev in self.filter.flush(std::time::Instant::now()) {
+            if !self.send(ev).await {
+                return false;
+            }
+        }
+        true
+    }
+
+    async fn connected(
+        &mut self,
+        transport: Transport,
+        socket_id: String,
+        fallback: Option<String>,
+    ) {
+        if self.connected_at.is_some() {
+            return;
+        }
+        self.connected_at = Some(Instant::now());
+        bump(&self.stats.connects);
+        let _ = self
+            .send(ChatEvent::State(ConnectionState::Connected {
+                transport,
+                socket_id,
+                fallback,
+            }))
+            .await;
+    }
+}
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Sane buffers: tungstenite zeroes up to `read_buffer_size` before every
+/// read (52 % of the client's instructions were that memset with the 128 KiB
+/// default); chat frames are a few KiB at most.
+pub fn ws_config(max_message: usize) -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(max_message.max(64 * 1024) * 2)
+        .max_message_size(Some(max_message))
+        .max_frame_size(Some(max_message))
+}
+
+/// Opens a socket: TCP, TLS and the upgrade within `connect_timeout`, with
+/// our Origin (or none) and the size limits.
+async fn open(cfg: &ChatConfig, url: &str) -> Result<Ws, End> {
+    let mut req = url
+        .into_client_request()
+        .map_err(|e| End::Refused(CloseAction::Terminal, format!("bad chat URL: {e}")))?;
+    if let Some(o) = cfg.origin.as_deref().and_then(|o| o.parse().ok()) {
+        req.headers_mut().insert("Origin", o);
+    }
+    let fut = tokio_tungstenite::connect_async_with_config(
+        req,
+        Some(ws_config(cfg.max_message_size)),
+        true,
+    );
+    match tokio::time::timeout(cfg.connect_timeout, fut).await {
+        Err(_) => Err(End::Dropped("could not connect: timed out".into())),
+        Ok(Ok((ws, _))) => Ok(ws),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(resp))) => {
+            let s = resp.status().as_u16();
+            let why = format!("the chat server refused the socket (HTTP {s})");
+            Err(if (400..500).contains(&s) && s != 429 && s != 408 {
+                End::Refused(CloseAction::Terminal, why)
+            } else {
+                End::Dropped(why)
+            })
+        }
+        Ok(Err(e)) => Err(End::Dropped(format!("could not connect: {e}"))),
+    }
+}
+
+fn close_of(c: Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>) -> End {
+    let code = c
+        .as_ref()
+        .map(|f| u16::from(f.code))
+        .filter(|c| *c != u16::from(CloseCode::Status));
+    let reason = c.map(|f| f.reason.to_string()).unwrap_or_default();
+    End::Closed(code, reason)
+}
+
+async fn connection(plan: Plan, ctx: &mut Ctx<'_>, attempt: u32) -> End {
+    let _ = ctx
+        .send(ChatEvent::State(ConnectionState::Connecting {
+            attempt,
+            transport: Some(plan.transport()),
+        }))
+        .await;
+    match plan {
+        Plan::Centrifugo {
+            url,
+            client_id,
+            token,
+        } => centrifugo(ctx, &url, client_id, token).await,
+        Plan::Pusher { url, fallback, .. } => pusher(ctx, &url, fallback).await,
+    }
+}
+
+fn renegotiation(ctx: &Ctx<'_>) -> JoinHandle<Negotiated> {
+    let cfg = ctx.cfg.clone();
+    let neg = ctx.neg.clone();
+    tokio::spawn(async move {
+        let stats = Stats::default();
+        negotiate(&cfg, &neg, &stats, &mut 0, &mut 0).await
+    })
+}
+
+async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
+    let ws = match open(ctx.cfg, url).await {
+        Ok(ws) => ws,
+        Err(e) => return e,
     };
     let (mut sink, mut stream) = ws.split();
+    let chat_channel = ctx.cfg.chat_channel();
+    let mut socket_id = String::new();
     let mut activity = Duration::from_secs(120);
     let mut last_rx = Instant::now();
     let mut ping_sent: Option<Instant> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
+    // On Kick's old values: keep asking the descriptor, switch when it answers.
+    let mut reneg_at = fallback
+        .is_some()
+        .then(|| Instant::now() + ctx.cfg.renegotiate_every);
+    let mut reneg: Option<JoinHandle<Negotiated>> = None;
     loop {
         tokio::select! {
             msg = stream.next() => {
@@ -266,44 +847,43 @@ async fn connection(
                 ping_sent = None;
                 let text = match msg {
                     Message::Text(t) => t,
-                    Message::Close(c) => {
-                        let code = c.as_ref().map(|f| u16::from(f.code)).filter(|c| *c != u16::from(CloseCode::Status));
-                        let reason = c.map(|f| f.reason.to_string()).unwrap_or_default();
-                        return End::Closed(code, reason);
-                    }
+                    Message::Close(c) => return close_of(c),
                     _ => continue, // WS pings are answered by tungstenite; binary is not Pusher
                 };
-                stats.frames.fetch_add(1, Ordering::Relaxed);
+                bump(&ctx.stats.frames);
                 let frame = match Frame::parse(&text) {
                     Ok(f) => f,
                     Err(e) => {
-                        stats.malformed.fetch_add(1, Ordering::Relaxed);
+                        bump(&ctx.stats.malformed);
                         tracing::debug!(error = %e, "skipping a malformed frame");
                         continue;
                     }
                 };
                 match frame.event.as_str() {
                     "pusher:connection_established" => {
-                        let Some((socket_id, timeout)) = frame.connection_established() else {
-                            stats.malformed.fetch_add(1, Ordering::Relaxed);
+                        let Some((id, timeout)) = frame.connection_established() else {
+                            bump(&ctx.stats.malformed);
                             continue;
                         };
+                        socket_id = id;
                         activity = timeout.min(Duration::from_secs(120)).max(Duration::from_millis(500));
-                        for ch in cfg.channels() {
+                        for ch in ctx.cfg.channels() {
                             if sink.send(Message::text(protocol::subscribe(&ch))).await.is_err() {
                                 return End::Dropped("connection lost while subscribing".into());
                             }
                         }
-                        stats.connects.fetch_add(1, Ordering::Relaxed);
-                        *attempt = 0;
-                        let _ = tx.send(ChatEvent::State(ConnectionState::Connected { socket_id })).await;
+                    }
+                    "pusher_internal:subscription_succeeded" => {
+                        if frame.channel.as_deref() == Some(chat_channel.as_str()) {
+                            ctx.connected(Transport::Pusher, socket_id.clone(), fallback.clone()).await;
+                        }
                     }
                     "pusher:ping" => {
                         if sink.send(Message::text(protocol::pong())).await.is_err() {
                             return End::Dropped("connection lost".into());
                         }
                     }
-                    "pusher:pong" | "pusher_internal:subscription_succeeded" => {}
+                    "pusher:pong" => {}
                     "pusher:error" => {
                         let (code, message) = frame.error().unwrap_or((None, String::new()));
                         tracing::debug!(?code, message, "pusher error frame");
@@ -313,31 +893,31 @@ async fn connection(
                             return End::Closed(Some(c), message);
                         }
                     }
-                    _ => match ChatEvent::from_frame(&frame) {
-                        Some(ChatEvent::Message(m)) => {
-                            if dedupe.fresh(&m.id) {
-                                stats.messages.fetch_add(1, Ordering::Relaxed);
-                                if tx.send(ChatEvent::Message(m)).await.is_err() {
-                                    return End::Stopped;
-                                }
-                            } else {
-                                stats.duplicates.fetch_add(1, Ordering::Relaxed);
-                            }
+                    event => {
+                        if !ctx.deliver(event, &frame.data).await {
+                            return End::Stopped;
                         }
-                        Some(ev) => {
-                            if tx.send(ev).await.is_err() {
-                                return End::Stopped;
-                            }
-                        }
-                        None => {
-                            stats.unknown_events.fetch_add(1, Ordering::Relaxed);
-                        }
-                    },
+                    }
+                }
+            }
+            res = async { reneg.as_mut().expect("guarded").await }, if reneg.is_some() => {
+                reneg = None;
+                match res {
+                    Ok(Negotiated::Go(p @ Plan::Centrifugo { .. })) => return End::Switch(p),
+                    Ok(Negotiated::Go(p @ Plan::Pusher { fallback: None, .. })) => return End::Switch(p),
+                    _ => reneg_at = Some(Instant::now() + ctx.cfg.renegotiate_every),
                 }
             }
             _ = tick.tick() => {
+                if !ctx.flush().await {
+                    return End::Stopped;
+                }
+                if reneg_at.is_some_and(|t| Instant::now() >= t) && reneg.is_none() {
+                    reneg_at = None;
+                    reneg = Some(renegotiation(ctx));
+                }
                 match ping_sent {
-                    Some(at) if at.elapsed() >= cfg.pong_timeout => {
+                    Some(at) if at.elapsed() >= ctx.cfg.pong_timeout => {
                         return End::Dropped("no answer from the chat server".into());
                     }
                     None if last_rx.elapsed() >= activity => {
@@ -350,5 +930,315 @@ async fn connection(
                 }
             }
         }
+    }
+}
+
+enum Pending {
+    Connect,
+    Subscribe(String),
+    Refresh,
+}
+
+async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: RealtimeToken) -> End {
+    let ws = match open(ctx.cfg, url).await {
+        Ok(ws) => ws,
+        Err(e) => return e,
+    };
+    let (mut sink, mut stream) = ws.split();
+    let cfg = ctx.cfg;
+    let chat_channel = cfg.chat_channel();
+    let mut next_id: u64 = 1;
+    let mut pending: HashMap<u64, Pending> = HashMap::new();
+    let mut joined: HashSet<String> = HashSet::new();
+    let mut compact: HashMap<u64, String> = HashMap::new();
+    let mut server_client = String::new();
+    let mut ping: Option<Duration> = None;
+    let mut pong = false;
+    let mut last_rx = Instant::now();
+    let connect_deadline = Instant::now() + cfg.connect_timeout;
+    // The chat channel must be confirmed this soon after the connect reply.
+    let mut join_deadline: Option<Instant> = None;
+    let mut token_ends: Option<Instant> = None;
+    let mut refresh_at: Option<Instant> = None;
+    let mut refreshing: Option<JoinHandle<Result<RealtimeToken, HttpFailure>>> = None;
+    let mut resubscribe: Vec<(Instant, String)> = Vec::new();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+
+    pending.insert(next_id, Pending::Connect);
+    if sink
+        .send(Message::text(cf::connect(next_id, token.expose())))
+        .await
+        .is_err()
+    {
+        return End::Dropped("connection lost".into());
+    }
+    next_id += 1;
+    drop(token);
+
+    loop {
+        let mut out: Vec<String> = Vec::new();
+        tokio::select! {
+            msg = stream.next() => {
+                let msg = match msg {
+                    Some(Ok(m)) => m,
+                    Some(Err(e)) => return End::Dropped(format!("connection lost: {e}")),
+                    None => return End::Dropped("connection lost".into()),
+                };
+                last_rx = Instant::now();
+                let text = match msg {
+                    Message::Text(t) => t,
+                    Message::Close(c) => return close_of(c),
+                    _ => continue,
+                };
+                bump(&ctx.stats.frames);
+                for line in cf::parse_frame(&text) {
+                    let line = match line {
+                        Ok(l) => l,
+                        Err(e) => {
+                            bump(&ctx.stats.malformed);
+                            tracing::debug!(error = %e.0, "skipping a malformed line");
+                            continue;
+                        }
+                    };
+                    match line {
+                        Incoming::Ping => {
+                            if pong {
+                                out.push(cf::PONG.to_owned());
+                            }
+                        }
+                        Incoming::Reply { id, body } => match (pending.remove(&id), body) {
+                            (None, _) => tracing::debug!(id, "a reply to nothing we sent"),
+                            (Some(Pending::Connect), ReplyBody::Connect(c)) => {
+                                server_client = c.client;
+                                ping = (c.ping > 0).then(|| Duration::from_secs(c.ping));
+                                pong = c.pong;
+                                if c.expires && c.ttl > 0 {
+                                    let ttl = Duration::from_secs(c.ttl);
+                                    token_ends = Some(Instant::now() + ttl);
+                                    refresh_at = Some(Instant::now() + refresh_delay(ttl, cfg.refresh_margin));
+                                }
+                                join_deadline = Some(Instant::now() + cfg.connect_timeout);
+                                // All subscribes in one frame after the connect reply.
+                                for ch in cfg.channels() {
+                                    out.push(cf::subscribe(next_id, &ch));
+                                    pending.insert(next_id, Pending::Subscribe(ch));
+                                    next_id += 1;
+                                }
+                            }
+                            (Some(Pending::Connect), ReplyBody::Error(e)) => {
+                                return End::Refused(
+                                    cf::connect_error_action(&e),
+                                    format!("Kick's chat server refused the connection ({} {})", e.code, e.message),
+                                );
+                            }
+                            (Some(Pending::Subscribe(ch)), ReplyBody::Subscribe { compact_id }) => {
+                                if let Some(c) = compact_id {
+                                    compact.insert(c, ch.clone());
+                                }
+                                if ch == chat_channel {
+                                    ctx.connected(Transport::Centrifugo, server_client.clone(), None).await;
+                                }
+                                joined.insert(ch);
+                            }
+                            (Some(Pending::Subscribe(ch)), ReplyBody::Error(e)) => {
+                                match cf::subscribe_error_action(&e) {
+                                    cf::SubscribeAction::Joined => {
+                                        if ch == chat_channel {
+                                            ctx.connected(Transport::Centrifugo, server_client.clone(), None).await;
+                                        }
+                                        joined.insert(ch);
+                                    }
+                                    cf::SubscribeAction::RetryLater => {
+                                        resubscribe.push((Instant::now() + Duration::from_secs(2), ch));
+                                    }
+                                    cf::SubscribeAction::Leave if ch == chat_channel => {
+                                        return End::Refused(
+                                            CloseAction::Terminal,
+                                            format!("Kick refused the chat channel ({} {})", e.code, e.message),
+                                        );
+                                    }
+                                    cf::SubscribeAction::Leave => {
+                                        tracing::debug!(channel = ch, code = e.code, "channel refused; left out");
+                                    }
+                                }
+                            }
+                            (Some(Pending::Refresh), ReplyBody::Refresh { expires, ttl }) => {
+                                bump(&ctx.stats.refreshes);
+                                if expires && ttl > 0 {
+                                    let ttl = Duration::from_secs(ttl);
+                                    token_ends = Some(Instant::now() + ttl);
+                                    refresh_at = Some(Instant::now() + refresh_delay(ttl, cfg.refresh_margin));
+                                } else {
+                                    token_ends = None;
+                                }
+                            }
+                            (Some(Pending::Refresh), ReplyBody::Error(e)) => {
+                                // Keep the connection; Kick ends it when the
+                                // old token runs out (§b.4).
+                                bump(&ctx.stats.refresh_failures);
+                                tracing::debug!(code = e.code, "token refresh refused");
+                                refresh_at = Some(Instant::now() + refresh_retry(token_ends));
+                            }
+                            (Some(_), other) => tracing::debug!(?other, "an unexpected reply"),
+                        },
+                        Incoming::Push { to, body } => {
+                            let channel = match to {
+                                Address::Channel(c) => Some(c),
+                                Address::Compact(id) => compact.get(&id).cloned(),
+                                Address::None => None,
+                            };
+                            match body {
+                                PushBody::Publication { event, data } => {
+                                    // Only channels we joined count.
+                                    if channel.is_some_and(|c| joined.contains(&c)) && !ctx.deliver(&event, &data).await {
+                                        return End::Stopped;
+                                    }
+                                }
+                                PushBody::Unsubscribe { code, reason } => {
+                                    let Some(ch) = channel.filter(|c| joined.remove(c)) else { continue };
+                                    if cf::resubscribe_after_unsubscribe(code) {
+                                        out.push(cf::subscribe(next_id, &ch));
+                                        pending.insert(next_id, Pending::Subscribe(ch));
+                                        next_id += 1;
+                                    } else if ch == chat_channel {
+                                        return End::Dropped(format!("Kick unsubscribed the chat channel ({code} {reason})"));
+                                    }
+                                }
+                                PushBody::Disconnect { code, reason } => {
+                                    return End::Closed(Some(code), reason);
+                                }
+                                PushBody::Unnamed | PushBody::Other(_) => {}
+                            }
+                        }
+                    }
+                }
+            }
+            res = async { refreshing.as_mut().expect("guarded").await }, if refreshing.is_some() => {
+                refreshing = None;
+                match res {
+                    Ok(Ok(t)) => {
+                        out.push(cf::refresh(next_id, t.expose()));
+                        pending.insert(next_id, Pending::Refresh);
+                        next_id += 1;
+                    }
+                    _ => {
+                        bump(&ctx.stats.refresh_failures);
+                        tracing::debug!("could not get a new chat token; keeping the connection");
+                        refresh_at = Some(Instant::now() + refresh_retry(token_ends));
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                let now = Instant::now();
+                if !ctx.flush().await {
+                    return End::Stopped;
+                }
+                if pending.values().any(|p| matches!(p, Pending::Connect)) && now >= connect_deadline {
+                    return End::Dropped("Kick's chat server did not answer".into());
+                }
+                if ctx.connected_at.is_none() && join_deadline.is_some_and(|t| now >= t) {
+                    return End::Dropped("Kick's chat server did not confirm the chat channel".into());
+                }
+                if let Some(p) = ping {
+                    if now.duration_since(last_rx) >= p + cfg.ping_margin {
+                        return End::Dropped("no ping from Kick's chat server".into());
+                    }
+                }
+                if refresh_at.is_some_and(|t| now >= t) && refreshing.is_none() {
+                    refresh_at = None;
+                    let neg = ctx.neg.clone();
+                    let id = client_id.clone();
+                    refreshing = Some(tokio::spawn(async move { neg.token(&id).await }));
+                }
+                let (due, later): (Vec<_>, Vec<_>) = resubscribe.drain(..).partition(|(t, _)| now >= *t);
+                resubscribe = later;
+                for (_, ch) in due {
+                    out.push(cf::subscribe(next_id, &ch));
+                    pending.insert(next_id, Pending::Subscribe(ch));
+                    next_id += 1;
+                }
+            }
+        }
+        if !out.is_empty() && sink.send(Message::text(cf::batch(&out))).await.is_err() {
+            return End::Dropped("connection lost".into());
+        }
+    }
+}
+
+/// After a failed refresh, try again soon, well before the old token ends.
+fn refresh_retry(token_ends: Option<Instant>) -> Duration {
+    let left = token_ends
+        .map(|t| t.saturating_duration_since(Instant::now()))
+        .unwrap_or(Duration::from_secs(40));
+    (left / 4).clamp(Duration::from_millis(500), Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_transport_has_its_close_policy() {
+        use Transport::*;
+        assert_eq!(after_close(Pusher, true, Some(4001)), Next::Stop);
+        assert_eq!(after_close(Pusher, false, Some(4001)), Next::Terminal);
+        assert_eq!(after_close(Pusher, false, Some(4201)), Next::Immediately);
+        assert_eq!(
+            after_close(Pusher, false, Some(4100)),
+            Next::Backoff(Duration::from_secs(1))
+        );
+        assert_eq!(after_close(Centrifugo, false, Some(3500)), Next::Terminal);
+        assert_eq!(after_close(Centrifugo, false, Some(3502)), Next::Terminal);
+        assert_eq!(
+            after_close(Centrifugo, false, Some(3005)),
+            Next::Backoff(Duration::ZERO)
+        );
+        assert_eq!(
+            after_close(Centrifugo, false, None),
+            Next::Backoff(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let (b, m) = (Duration::from_secs(1), Duration::from_secs(30));
+        assert!(backoff(b, m, 1) <= Duration::from_millis(1250));
+        assert!(backoff(b, m, 4) >= Duration::from_secs(6));
+        assert!(backoff(b, m, 30) <= m);
+    }
+
+    #[test]
+    fn refresh_comes_before_the_ttl() {
+        let m = Duration::from_secs(15);
+        assert_eq!(
+            refresh_delay(Duration::from_secs(2699), m),
+            Duration::from_secs(2684)
+        );
+        assert_eq!(
+            refresh_delay(Duration::from_secs(4), m),
+            Duration::from_secs(2)
+        );
+    }
+
+    #[test]
+    fn channels_cover_the_chat_room_and_the_channel() {
+        let c = ChatConfig::kick(668, Some(676));
+        assert_eq!(
+            c.channels(),
+            vec![
+                "chatrooms.668.v2",
+                "chatrooms.668",
+                "chatroom_668",
+                "channel.676",
+                "channel_676",
+                "predictions-channel-676"
+            ]
+        );
+        assert_eq!(
+            pusher_url("us2", "k"),
+            "wss://ws-us2.pusher.com/app/k?protocol=7&client=js&version=8.4.0&flash=false"
+        );
+        assert_eq!(human(Duration::from_secs(30)), "in 30 s");
+        assert_eq!(human(Duration::from_secs(300)), "in 5 min");
     }
 }

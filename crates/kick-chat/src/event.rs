@@ -1,5 +1,6 @@
 //! Kick's `App\Events\ChatMessageEvent` (PUSHER.md §4.2) and emote markup (§5.1).
 
+use crate::negotiate::Transport;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,6 +43,12 @@ pub struct ChatMessage {
     pub kind: String,
     pub reply_to: Option<(String, String)>,
     pub created_at: Option<DateTime<Utc>>,
+    /// For `type: "celebration"` lines: the celebration kind (e.g.
+    /// `subscription_renewed`) and the months it celebrates. The sub itself
+    /// arrives as [`ChatEvent::Subscription`]; this is only the chat text.
+    pub celebration: Option<(String, u64)>,
+    /// Paid messages: the amount (`gift.amount`).
+    pub paid_amount: Option<u64>,
 }
 
 fn u64_of(v: &Value) -> Option<u64> {
@@ -114,6 +121,13 @@ impl ChatMessage {
                 .get("created_at")
                 .and_then(Value::as_str)
                 .and_then(parse_time),
+            celebration: meta.and_then(|m| m.get("celebration")).and_then(|c| {
+                Some((
+                    c.get("type")?.as_str()?.to_owned(),
+                    c.get("total_months").and_then(u64_of).unwrap_or(0),
+                ))
+            }),
+            paid_amount: d.get("gift").and_then(|g| g.get("amount")).and_then(u64_of),
         })
     }
 }
@@ -208,23 +222,62 @@ mod tests {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ConnectionState {
+    /// Negotiating and opening a socket (`transport` once known).
     Connecting {
         attempt: u32,
+        transport: Option<Transport>,
     },
+    /// Subscribed to the chat channel.
     Connected {
+        transport: Transport,
+        /// Pusher's socket id or Centrifugo's client id.
         socket_id: String,
+        /// Why Kick's old Pusher values are in use (negotiation failed);
+        /// Kickstand keeps asking Kick and switches once it answers.
+        fallback: Option<String>,
     },
+    /// Down, with a plain reason, and when the next try comes.
     Reconnecting {
         in_ms: u64,
         attempt: u32,
         reason: String,
+        transport: Option<Transport>,
     },
-    Stopped {
-        reason: String,
-    },
+    /// Given up, with the reason (chat turned off, or Kick offers only a
+    /// transport Kickstand does not implement).
+    Stopped { reason: String },
 }
 
-/// A typed Kick chat event.
+/// One option of a poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PollOption {
+    pub id: u64,
+    pub label: String,
+    pub votes: u64,
+}
+
+/// One outcome of a prediction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PredictionOutcome {
+    pub id: String,
+    pub title: String,
+    pub vote_count: u64,
+    pub total_vote_amount: u64,
+}
+
+/// The chat room's modes after a change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Default)]
+pub struct ChatroomModes {
+    /// Seconds between messages when slow mode is on.
+    pub slow_mode_interval: Option<u64>,
+    pub subscribers_only: bool,
+    /// Minutes a viewer must follow when followers-only is on.
+    pub followers_only_minutes: Option<u64>,
+    pub emotes_only: bool,
+}
+
+/// A typed Kick chat event. Each real action arrives once, whatever the
+/// transport and however many twins Kick sends (REALTIME.md §d.3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatEvent {
@@ -232,6 +285,7 @@ pub enum ChatEvent {
     Message(ChatMessage),
     MessageDeleted {
         message_id: String,
+        ai_moderated: bool,
     },
     UserBanned {
         user_id: u64,
@@ -239,38 +293,95 @@ pub enum ChatEvent {
         permanent: bool,
         duration_minutes: Option<u64>,
         expires_at: Option<DateTime<Utc>>,
+        banned_by: String,
     },
     UserUnbanned {
         user_id: u64,
         username: String,
+        unbanned_by: String,
     },
     Pinned {
         message: Option<ChatMessage>,
+        duration_secs: Option<u64>,
+        pinned_by: String,
     },
     Unpinned,
+    /// `SubscriptionEvent` (its twins are dropped).
     Subscription {
         username: String,
         months: u64,
     },
+    /// `GiftedSubscriptionsEvent`, chunks gathered into one gift.
     GiftedSubscriptions {
+        /// `chunk_details.correlation_id` when Kick sent one.
+        gift_id: Option<String>,
         gifter: String,
         count: u64,
+        recipients: Vec<String>,
+        /// All-time gifts of this gifter, when sent.
+        gifter_total: Option<u64>,
     },
     Host {
         host: String,
         viewers: u64,
+        message: Option<String>,
     },
     KicksGifted {
+        gift_transaction_id: String,
         sender: String,
         amount: u64,
         name: String,
+        gift_id: String,
+        message: String,
+        tier: String,
     },
     Live {
         live: bool,
         title: String,
+        livestream_id: Option<u64>,
     },
-    ChatroomUpdated,
+    Viewers {
+        viewers: u64,
+    },
+    ChatroomUpdated(ChatroomModes),
     ChatCleared,
+    Poll {
+        title: String,
+        options: Vec<PollOption>,
+        duration_secs: u64,
+        remaining_secs: u64,
+    },
+    PollDeleted,
+    Prediction {
+        id: String,
+        title: String,
+        /// `ACTIVE`, `LOCKED`, `RESOLVED`, `CANCELLED`.
+        state: String,
+        outcomes: Vec<PredictionOutcome>,
+        winning_outcome_id: Option<String>,
+    },
+    RewardRedeemed {
+        /// Kick's ids when the payload carries them (not seen so far).
+        redemption_id: Option<String>,
+        reward_id: Option<String>,
+        reward_title: String,
+        user_id: u64,
+        username: String,
+        user_input: String,
+        color: String,
+    },
+    Follow {
+        username: String,
+        followed: bool,
+        followers: Option<u64>,
+    },
+    GoalProgress {
+        goal_id: String,
+        /// e.g. `followers`.
+        kind: String,
+        current: u64,
+        target: u64,
+    },
 }
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -284,6 +395,11 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> &'a str {
     cur.as_str().unwrap_or_default()
 }
 
+fn opt_str(v: &Value, path: &[&str]) -> Option<String> {
+    let s = str_at(v, path);
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
 fn u64_at(v: &Value, path: &[&str]) -> Option<u64> {
     let mut cur = v;
     for p in path {
@@ -292,19 +408,103 @@ fn u64_at(v: &Value, path: &[&str]) -> Option<u64> {
     u64_of(cur)
 }
 
+fn id_at(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// One gifted-subs chunk, before chunks are gathered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GiftChunk {
+    pub gifter: String,
+    pub recipients: Vec<String>,
+    /// `gifted_total` (this gift, all chunks) when sent.
+    pub gifted_total: Option<u64>,
+    pub gifter_total: Option<u64>,
+    /// `(correlation_id, chunk_index, total_chunks)`.
+    pub chunk: Option<(String, u64, u64)>,
+}
+
+/// What a Kick event is, before dedupe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+// Short-lived, moved once per event: boxing would cost an allocation per
+// chat message for nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Kick {
+    Event(ChatEvent),
+    Gift(GiftChunk),
+    /// A twin or legacy duplicate of an event counted elsewhere (§d.3).
+    Twin,
+    /// Known and deliberately not shown (leaderboards, settings, points).
+    Ignored,
+    /// A known event whose payload lacks what we need.
+    Invalid,
+    Unknown,
+}
+
+/// The twins and legacy duplicates of §d.3: each real action is counted on
+/// its primary event, these are recognised and dropped.
+pub const TWINS: &[&str] = &[
+    "ChannelSubscriptionEvent",
+    "NewSubscriberUpdatedEvent",
+    "NewActivityFeedEvent",
+    "ChatMessageSentEvent",
+    "LuckyUsersWhoGotGiftSubscriptionsEvent",
+    "KicksLeaderboardUpdated",
+    "StreamHostedEvent",
+];
+
+/// Known events Kickstand does not show.
+pub const IGNORED: &[&str] = &[
+    "GiftsLeaderboardUpdated",
+    "ChatSettingsChanged",
+    "PointsUpdated",
+    "ChatMoveToSupportedChannelEvent",
+    "drops_campaign_started",
+];
+
 impl ChatEvent {
-    /// Maps a Pusher frame to a Kick event (by the name after the last `\`);
-    /// `None` for events Kickstand does not use or malformed payloads.
+    /// Maps a Pusher frame to a Kick event (see [`ChatEvent::from_kick`]).
     pub fn from_frame(f: &crate::protocol::Frame) -> Option<ChatEvent> {
-        let name = f.event.rsplit('\\').next().unwrap_or_default();
-        let d = &f.data;
-        Some(match name {
-            "ChatMessageEvent" => ChatEvent::Message(ChatMessage::from_data(d)?),
+        match Self::from_kick(&f.event, &f.data) {
+            Kick::Event(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Maps an event (name as on the wire, data decoded) to what it means.
+    /// Names match on the part after the last `\`, so prefixed and bare
+    /// names are the same event (PUSHER.md §4).
+    pub fn from_kick(event: &str, d: &Value) -> Kick {
+        let name = event.rsplit('\\').next().unwrap_or_default();
+        if TWINS.contains(&name) {
+            return Kick::Twin;
+        }
+        if IGNORED.contains(&name) {
+            return Kick::Ignored;
+        }
+        match Self::parse(name, d) {
+            Ok(k) => k,
+            Err(()) => Kick::Invalid,
+        }
+    }
+
+    fn parse(name: &str, d: &Value) -> Result<Kick, ()> {
+        let need = |o: Option<u64>| o.ok_or(());
+        Ok(Kick::Event(match name {
+            "ChatMessageEvent" => ChatEvent::Message(ChatMessage::from_data(d).ok_or(())?),
             "MessageDeletedEvent" => ChatEvent::MessageDeleted {
-                message_id: d.get("message")?.get("id")?.as_str()?.to_owned(),
+                message_id: opt_str(d, &["message", "id"]).ok_or(())?,
+                ai_moderated: d
+                    .get("aiModerated")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
             },
             "UserBannedEvent" => ChatEvent::UserBanned {
-                user_id: u64_at(d, &["user", "id"])?,
+                user_id: need(u64_at(d, &["user", "id"]))?,
                 username: str_at(d, &["user", "username"]).to_owned(),
                 permanent: d.get("permanent").and_then(Value::as_bool).unwrap_or(false),
                 duration_minutes: u64_at(d, &["duration"]),
@@ -312,47 +512,211 @@ impl ChatEvent {
                     .get("expires_at")
                     .and_then(Value::as_str)
                     .and_then(parse_time),
+                banned_by: str_at(d, &["banned_by", "username"]).to_owned(),
             },
             "UserUnbannedEvent" => ChatEvent::UserUnbanned {
-                user_id: u64_at(d, &["user", "id"])?,
+                user_id: need(u64_at(d, &["user", "id"]))?,
                 username: str_at(d, &["user", "username"]).to_owned(),
+                unbanned_by: str_at(d, &["unbanned_by", "username"]).to_owned(),
             },
             "PinnedMessageCreatedEvent" => ChatEvent::Pinned {
                 message: d.get("message").and_then(ChatMessage::from_data),
+                duration_secs: u64_at(d, &["duration"]),
+                pinned_by: str_at(d, &["pinnedBy", "username"]).to_owned(),
             },
+            // Literally `[]` in 2025 captures; `{id}` in one client.
             "PinnedMessageDeletedEvent" => ChatEvent::Unpinned,
             "SubscriptionEvent" => ChatEvent::Subscription {
-                username: str_at(d, &["username"]).to_owned(),
+                username: opt_str(d, &["username"]).ok_or(())?,
                 months: u64_at(d, &["months"]).unwrap_or(1),
             },
-            "GiftedSubscriptionsEvent" => ChatEvent::GiftedSubscriptions {
-                gifter: str_at(d, &["gifter_username"]).to_owned(),
-                count: d
+            "GiftedSubscriptionsEvent" => {
+                let recipients: Vec<String> = d
                     .get("gifted_usernames")
                     .and_then(Value::as_array)
-                    .map(|a| a.len() as u64)
-                    .unwrap_or(0),
-            },
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|u| u.as_str().or_else(|| u.get("username")?.as_str()))
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let chunk = d
+                    .get("chunk_details")
+                    .filter(|c| c.is_object())
+                    .and_then(|c| {
+                        Some((
+                            id_at(c, "correlation_id")?,
+                            u64_at(c, &["chunk_index"]).unwrap_or(0),
+                            u64_at(c, &["total_chunks"]).unwrap_or(1).max(1),
+                        ))
+                    });
+                return Ok(Kick::Gift(GiftChunk {
+                    gifter: opt_str(d, &["gifter_username"]).ok_or(())?,
+                    recipients,
+                    gifted_total: u64_at(d, &["gifted_total"]),
+                    gifter_total: u64_at(d, &["gifter_total"]),
+                    chunk,
+                }));
+            }
+            // The "modern" shape from the JS bundle (⚠ not seen live).
+            "SubscriptionGifted" => {
+                let recipients: Vec<String> = d
+                    .get("gifted_users")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|u| u.get("username")?.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                return Ok(Kick::Gift(GiftChunk {
+                    gifter: opt_str(d, &["user", "username"]).ok_or(())?,
+                    gifted_total: Some(recipients.len() as u64),
+                    recipients,
+                    gifter_total: None,
+                    chunk: id_at(d, "id").map(|id| (id, 0, 1)),
+                }));
+            }
             "StreamHostEvent" => ChatEvent::Host {
-                host: str_at(d, &["host_username"]).to_owned(),
+                host: opt_str(d, &["host_username"]).ok_or(())?,
                 viewers: u64_at(d, &["number_viewers"]).unwrap_or(0),
+                message: opt_str(d, &["optional_message"]),
             },
             "KicksGifted" => ChatEvent::KicksGifted {
+                gift_transaction_id: id_at(d, "gift_transaction_id").ok_or(())?,
                 sender: str_at(d, &["sender", "username"]).to_owned(),
                 amount: u64_at(d, &["gift", "amount"]).unwrap_or(0),
                 name: str_at(d, &["gift", "name"]).to_owned(),
+                gift_id: str_at(d, &["gift", "gift_id"]).to_owned(),
+                message: str_at(d, &["message"]).to_owned(),
+                tier: str_at(d, &["gift", "tier"]).to_owned(),
             },
             "StreamerIsLive" => ChatEvent::Live {
                 live: true,
                 title: str_at(d, &["livestream", "session_title"]).to_owned(),
+                livestream_id: u64_at(d, &["livestream", "id"]),
             },
             "StopStreamBroadcast" => ChatEvent::Live {
                 live: false,
                 title: String::new(),
+                livestream_id: u64_at(d, &["livestream", "id"]).filter(|id| *id > 0),
             },
-            "ChatroomUpdatedEvent" => ChatEvent::ChatroomUpdated,
+            "LivestreamUpdated" | "UpdatedLiveStreamEvent" => ChatEvent::Viewers {
+                viewers: u64_at(d, &["viewers"])
+                    .or_else(|| u64_at(d, &["livestream", "viewer_count"]))
+                    .or_else(|| u64_at(d, &["viewer_count"]))
+                    .ok_or(())?,
+            },
+            "ChatroomUpdatedEvent" => {
+                let on = |k: &str| {
+                    d.get(k)
+                        .and_then(|m| m.get("enabled"))
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false)
+                };
+                ChatEvent::ChatroomUpdated(ChatroomModes {
+                    slow_mode_interval: on("slow_mode")
+                        .then(|| u64_at(d, &["slow_mode", "message_interval"]).unwrap_or(0)),
+                    subscribers_only: on("subscribers_mode"),
+                    followers_only_minutes: on("followers_mode")
+                        .then(|| u64_at(d, &["followers_mode", "min_duration"]).unwrap_or(0)),
+                    emotes_only: on("emotes_mode"),
+                })
+            }
             "ChatroomClearEvent" => ChatEvent::ChatCleared,
-            _ => return None,
-        })
+            "PollUpdateEvent" => {
+                let p = d.get("poll").ok_or(())?;
+                ChatEvent::Poll {
+                    title: str_at(p, &["title"]).to_owned(),
+                    options: p
+                        .get("options")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .map(|o| PollOption {
+                                    id: u64_at(o, &["id"]).unwrap_or(0),
+                                    label: str_at(o, &["label"]).to_owned(),
+                                    votes: u64_at(o, &["votes"]).unwrap_or(0),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    duration_secs: u64_at(p, &["duration"]).unwrap_or(0),
+                    remaining_secs: u64_at(p, &["remaining"]).unwrap_or(0),
+                }
+            }
+            "PollDeleteEvent" => ChatEvent::PollDeleted,
+            "PredictionCreated" | "PredictionUpdated" => {
+                let p = d.get("prediction").ok_or(())?;
+                ChatEvent::Prediction {
+                    id: id_at(p, "id").ok_or(())?,
+                    title: str_at(p, &["title"]).to_owned(),
+                    state: str_at(p, &["state"]).to_owned(),
+                    outcomes: p
+                        .get("outcomes")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .map(|o| PredictionOutcome {
+                                    id: id_at(o, "id").unwrap_or_default(),
+                                    title: str_at(o, &["title"]).to_owned(),
+                                    vote_count: u64_at(o, &["vote_count"]).unwrap_or(0),
+                                    total_vote_amount: u64_at(o, &["total_vote_amount"])
+                                        .unwrap_or(0),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    winning_outcome_id: id_at(p, "winning_outcome_id"),
+                }
+            }
+            "RewardRedeemedEvent" => ChatEvent::RewardRedeemed {
+                redemption_id: id_at(d, "redemption_id").or_else(|| id_at(d, "id")),
+                reward_id: id_at(d, "reward_id"),
+                reward_title: opt_str(d, &["reward_title"]).ok_or(())?,
+                user_id: u64_at(d, &["user_id"]).unwrap_or(0),
+                username: str_at(d, &["username"]).to_owned(),
+                user_input: str_at(d, &["user_input"]).to_owned(),
+                color: str_at(d, &["reward_background_color"]).to_owned(),
+            },
+            "FollowersUpdated" | "FollowersUpdatedEvent" => ChatEvent::Follow {
+                username: str_at(d, &["username"]).to_owned(),
+                followed: d.get("followed").and_then(Value::as_bool).unwrap_or(true),
+                followers: u64_at(d, &["followersCount"])
+                    .or_else(|| u64_at(d, &["followers_count"])),
+            },
+            "GoalProgressUpdateEvent" => ChatEvent::GoalProgress {
+                goal_id: id_at(d, "id").unwrap_or_default(),
+                kind: str_at(d, &["type"]).to_owned(),
+                current: need(u64_at(d, &["current_value"]))?,
+                target: u64_at(d, &["target_value"]).unwrap_or(0),
+            },
+            _ => return Ok(Kick::Unknown),
+        }))
+    }
+}
+
+#[cfg(test)]
+mod kick_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn prefixed_and_bare_names_are_the_same_event() {
+        let d = json!({"chatroom_id":1,"username":"Fan","months":3});
+        assert_eq!(
+            ChatEvent::from_kick(r"App\Events\SubscriptionEvent", &d),
+            ChatEvent::from_kick("SubscriptionEvent", &d)
+        );
+        assert_eq!(
+            ChatEvent::from_kick(r"App\Events\ChannelSubscriptionEvent", &d),
+            Kick::Twin
+        );
+        assert_eq!(ChatEvent::from_kick("SomethingNew", &d), Kick::Unknown);
+        assert_eq!(
+            ChatEvent::from_kick("KicksGifted", &json!({})),
+            Kick::Invalid
+        );
     }
 }

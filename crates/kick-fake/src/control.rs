@@ -19,6 +19,9 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::social::control_routes())
         .merge(crate::pusher::control_routes())
         .merge(crate::ingest::control_routes())
+        .merge(crate::feed::control_routes())
+        .merge(crate::negotiation::control_routes())
+        .merge(crate::centrifugo::control_routes())
 }
 
 async fn metrics(State(fake): State<AppState>) -> Json<Value> {

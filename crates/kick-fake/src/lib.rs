@@ -1,12 +1,17 @@
 //! A faithful local fake of Kick: the OAuth host, the public REST API, signed
-//! webhook deliveries and fault injection, on 127.0.0.1 only. It serves the
+//! webhook deliveries, the realtime chat (negotiation, Centrifugo and Pusher
+//! sockets) and fault injection, on 127.0.0.1 only. It serves the
 //! tests, Kickstand's demo mode and the benchmarks, and behaves as
 //! `shared/kick/API.md` says Kick behaves.
 
 pub mod api;
+pub mod centrifugo;
 pub mod control;
 pub mod faults;
+pub mod feed;
+pub mod hub;
 pub mod ingest;
+pub mod negotiation;
 pub mod oauth;
 pub mod params;
 pub mod pusher;
@@ -40,7 +45,16 @@ pub struct FakeInfo {
     pub redirect_uri: String,
     pub broadcaster_user_id: u64,
     pub slug: String,
-    /// The chat socket, as Kick's site connects to Pusher.
+    /// The web host of the realtime negotiation (Kick: `https://web.kick.com`):
+    /// `POST {web_base}/api/v1/realtime/connection` and friends.
+    pub web_base: String,
+    /// The Centrifugo socket the descriptor names (Kick:
+    /// `wss://realtime.<region>.platform.kick.com/connection/websocket`).
+    pub centrifugo_url: String,
+    /// The Pusher socket for a key and cluster from the descriptor: replace
+    /// `{key}` and `{cluster}` (Kick: `wss://ws-{cluster}.pusher.com/app/{key}?…`).
+    pub pusher_url_template: String,
+    /// The chat socket, as Kick's site connected to Pusher (the fake's key).
     pub pusher_url: String,
     /// The streamer's chatroom id (differs from the broadcaster id, as on Kick).
     pub chatroom_id: u64,
@@ -163,6 +177,8 @@ pub fn router(state: AppState) -> Router {
         .merge(api::unfaulted_routes())
         .merge(oauth::routes())
         .merge(pusher::routes())
+        .merge(centrifugo::routes())
+        .merge(negotiation::routes())
         .merge(ingest::callback_routes());
     if state.config.control_routes {
         r = r.merge(control::routes());
@@ -269,10 +285,14 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         faults: Default::default(),
         metrics: Metrics::default(),
         events,
-        pusher: pusher::PusherHub::new(chat_rate, activity_timeout),
+        realtime: hub::RealtimeHub::new(chat_rate, activity_timeout),
+        negotiation: Default::default(),
+        centrifugo: Default::default(),
         webhook_keys,
         ingest: ingest_state,
     });
+    fake.negotiation.token.lock().unwrap().ttl_secs = fake.config.realtime_token_ttl.as_secs();
+    *fake.centrifugo.settings.lock().unwrap() = fake.config.centrifugo.clone();
 
     let info = FakeInfo {
         oauth_base: base_url.clone(),
@@ -282,6 +302,12 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         redirect_uri: fake.app.redirect_uris.first().cloned().unwrap_or_default(),
         broadcaster_user_id: STREAMER_ID,
         slug: STREAMER_SLUG.to_owned(),
+        web_base: base_url.clone(),
+        centrifugo_url: format!("ws://127.0.0.1:{}/connection/websocket", addr.port()),
+        pusher_url_template: format!(
+            "ws://127.0.0.1:{}/app/{{key}}?protocol=7&client=js&version=8.4.0&flash=false",
+            addr.port()
+        ),
         pusher_url: format!(
             "ws://127.0.0.1:{}/app/{}?protocol=7&client=js&version=8.4.0-rc2&flash=false",
             addr.port(),
@@ -320,8 +346,8 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         });
     }
     webhooks::spawn_delivery(fake.clone());
-    pusher::spawn_translator(fake.clone());
-    pusher::spawn_chatter(fake.clone());
+    feed::spawn_translator(fake.clone());
+    feed::spawn_chatter(fake.clone());
 
     Ok(RunningFake {
         addr,

@@ -77,6 +77,12 @@ struct Args {
     /// The nginx binary for the ingest.
     #[arg(long, default_value = "nginx")]
     nginx: std::path::PathBuf,
+    /// Lifetime of realtime (Centrifugo) tokens, in seconds (Kick: 2699).
+    #[arg(long, default_value_t = 2699)]
+    realtime_token_ttl: u64,
+    /// Centrifugo server ping interval, in seconds (Kick: 25).
+    #[arg(long, default_value_t = 25)]
+    centrifugo_ping: u64,
 }
 
 #[tokio::main]
@@ -113,6 +119,11 @@ async fn main() -> std::io::Result<()> {
             port: a.ingest_port,
             ..Default::default()
         }),
+        realtime_token_ttl: Duration::from_secs(a.realtime_token_ttl),
+        centrifugo: kick_fake::centrifugo::CentrifugoSettings {
+            ping_ms: a.centrifugo_ping * 1000,
+            ..Default::default()
+        },
         ..FakeConfig::default()
     };
     if !a.redirect_uris.is_empty() {

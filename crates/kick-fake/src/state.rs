@@ -52,6 +52,10 @@ pub struct FakeConfig {
     /// Run a real RTMP ingest (nginx-rtmp child process) that takes channels
     /// live on publish; `None` = no ingest (channels keep Kick's URL form).
     pub ingest: Option<crate::ingest::IngestConfig>,
+    /// Lifetime of realtime (Centrifugo) tokens. Kick: 2699 s.
+    pub realtime_token_ttl: Duration,
+    /// The Centrifugo endpoint's timers and switches.
+    pub centrifugo: crate::centrifugo::CentrifugoSettings,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +85,8 @@ impl Default for FakeConfig {
             chat_rate: None,
             pusher_activity_timeout: 120,
             ingest: None,
+            realtime_token_ttl: Duration::from_secs(2699),
+            centrifugo: Default::default(),
         }
     }
 }
@@ -152,8 +158,12 @@ pub struct Fake {
     pub metrics: Metrics,
     pub events: broadcast::Sender<FakeEvent>,
     pub webhook_keys: crate::webhooks::WebhookKeys,
-    pub pusher: crate::pusher::PusherHub,
     pub ingest: crate::ingest::IngestState,
+    /// The realtime hub both socket transports (Pusher, Centrifugo) read.
+    pub realtime: crate::hub::RealtimeHub,
+    /// Descriptors and realtime tokens (REALTIME.md §b).
+    pub negotiation: crate::negotiation::Negotiation,
+    pub centrifugo: crate::centrifugo::CentrifugoState,
 }
 
 pub type AppState = Arc<Fake>;

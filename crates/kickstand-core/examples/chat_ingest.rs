@@ -5,6 +5,9 @@
 //!
 //!     cargo build --release -p kick-fake
 //!     cargo run --release -p kickstand-core --example chat_ingest [-- 100 500 1000 2000 5000]
+//!
+//! `KICK_CHAT_TRANSPORT=centrifugo|pusher` picks the transport (default:
+//! what the fake's descriptor names, Centrifugo).
 
 use kickstand_core::chat;
 use kickstand_core::events::CoreEvent;
@@ -34,6 +37,11 @@ async fn main() {
     } else {
         rates
     };
+    let transport = match std::env::var("KICK_CHAT_TRANSPORT").as_deref() {
+        Ok("pusher") => kick_chat::TransportChoice::Pusher,
+        Ok("centrifugo") => kick_chat::TransportChoice::Centrifugo,
+        _ => kick_chat::TransportChoice::Auto,
+    };
     let exe = std::env::var("KICK_FAKE").unwrap_or_else(|_| "target/release/kick-fake".into());
     let mut child = Command::new(&exe)
         .args(["--port", "0", "--tick-ms", "0"])
@@ -62,8 +70,13 @@ async fn main() {
             m2.fetch_add(n as u64, Ordering::Relaxed);
         }
     });
-    let mut cfg = kick_chat::ChatConfig::kick(info["chatroom_id"].as_u64().unwrap(), None);
-    cfg.url = info["pusher_url"].as_str().unwrap().to_owned();
+    let mut cfg = kick_chat::ChatConfig::local(
+        info["web_base"].as_str().unwrap(),
+        info["pusher_url_template"].as_str().unwrap(),
+        info["chatroom_id"].as_u64().unwrap(),
+        None,
+    );
+    cfg.transport = transport;
     let _svc = chat::start(cfg, "DemoStreamer".into(), sink);
     tokio::time::sleep(Duration::from_millis(500)).await;
 

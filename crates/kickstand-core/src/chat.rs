@@ -69,7 +69,7 @@ fn status_of(s: &ConnectionState) -> ChatStatus {
 fn item(ev: ChatEvent, me: &str) -> Option<ChatItem> {
     Some(match ev {
         ChatEvent::Message(m) => ChatItem::Line(line(m, me)),
-        ChatEvent::MessageDeleted { message_id } => ChatItem::Deleted { message_id },
+        ChatEvent::MessageDeleted { message_id, .. } => ChatItem::Deleted { message_id },
         ChatEvent::UserBanned {
             username,
             permanent,
@@ -91,20 +91,23 @@ fn item(ev: ChatEvent, me: &str) -> Option<ChatItem> {
         ChatEvent::Subscription { username, months } => ChatItem::Notice {
             text: format!("{username} subscribed ({months} months)."),
         },
-        ChatEvent::GiftedSubscriptions { gifter, count } => ChatItem::Notice {
+        ChatEvent::GiftedSubscriptions { gifter, count, .. } => ChatItem::Notice {
             text: format!("{gifter} gifted {count} subs."),
         },
-        ChatEvent::Host { host, viewers } => ChatItem::Notice {
+        ChatEvent::Host { host, viewers, .. } => ChatItem::Notice {
             text: format!("{host} is hosting with {viewers} viewers."),
         },
         ChatEvent::KicksGifted {
             sender,
             amount,
             name,
+            ..
         } => ChatItem::Notice {
             text: format!("{sender} sent {amount} KICKs ({name})."),
         },
-        ChatEvent::Pinned { message: Some(m) } => ChatItem::Notice {
+        ChatEvent::Pinned {
+            message: Some(m), ..
+        } => ChatItem::Notice {
             text: format!("Pinned: {}: {}", m.sender.username, m.content),
         },
         ChatEvent::ChatCleared => ChatItem::Notice {

@@ -266,10 +266,18 @@ pub fn follow_authorize_in_process(url: String) {
     });
 }
 
-/// Best effort: the chat room id from kick.com's internal channel API
-/// (`{site}/api/v2/channels/{slug}` → `chatroom.id`). Behind Cloudflare and
-/// often refused; `None` then, and the UI asks for the id.
-pub async fn lookup_chatroom(site_base: &str, slug: &str) -> Option<u64> {
+/// The chat room of a channel, from kick.com's internal channel API.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChatRoom {
+    pub chatroom_id: u64,
+    /// The channel id (not the user id) for the `channel.*` socket channels.
+    pub channel_id: Option<u64>,
+}
+
+/// Best effort: the chat room and channel ids from kick.com's internal
+/// channel API (`{site}/api/v2/channels/{slug}` → `chatroom.id`, `id`).
+/// Behind Cloudflare and often refused; `None` then, and the UI asks.
+pub async fn lookup_chatroom(site_base: &str, slug: &str) -> Option<ChatRoom> {
     if slug.is_empty() {
         return None;
     }
@@ -288,5 +296,8 @@ pub async fn lookup_chatroom(site_base: &str, slug: &str) -> Option<u64> {
         .json()
         .await
         .ok()?;
-    v.get("chatroom")?.get("id")?.as_u64()
+    Some(ChatRoom {
+        chatroom_id: v.get("chatroom")?.get("id")?.as_u64()?,
+        channel_id: v.get("id").and_then(|i| i.as_u64()),
+    })
 }

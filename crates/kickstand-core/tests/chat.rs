@@ -170,10 +170,10 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
     wait_for(&events, "connected", |b| b.status == ChatStatus::Connected).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let fake = core.demo_fake().unwrap();
-    *fake.state.pusher.chat_rate.lock().unwrap() = 1000.0;
+    *fake.state.realtime.chat_rate.lock().unwrap() = 1000.0;
     let t = Instant::now();
     tokio::time::sleep(Duration::from_millis(3000)).await;
-    *fake.state.pusher.chat_rate.lock().unwrap() = 0.0;
+    *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
     let elapsed = t.elapsed();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let n_lines = lines(&events).len();

@@ -38,10 +38,6 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     let port = free_port();
     let kick = kick_fake(port).await;
     let settings = temp_settings(port);
-    let mut s = settings.load();
-    // Until the chat transport is negotiated, Kick mode reads this setting.
-    s.chat_url = Some(kick.info.pusher_url.clone());
-    settings.save(&s).unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let mut opts = kick_options(&kick, store.clone(), settings);
     opts.mode = ModeChoice::Auto;
@@ -93,14 +89,15 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
         |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
     )
     .await;
-    assert!(
-        kick.state
-            .pusher
-            .total_connections
+    // Negotiated at the real Kick (Centrifugo, as kick.com today).
+    let connects = |f: &kick_fake::RunningFake| {
+        f.state
+            .realtime
+            .centrifugo_connects
             .load(std::sync::atomic::Ordering::Relaxed)
-            >= 1,
-        "chat did not connect to the Kick endpoint"
-    );
+    };
+    assert!(connects(&kick) >= 1, "chat did not connect to Kick");
+    assert_eq!(connects(&demo), 1, "only the demo's own chat used the demo");
     tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
     let marker = format!("only on the real channel {}", rand_suffix());
     post_message(&kick.state, STREAMER_ID, &chatter(2), &marker, None);

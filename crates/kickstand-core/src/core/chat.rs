@@ -15,59 +15,53 @@ impl Core {
     /// best-effort lookup at kick.com (often blocked by Cloudflare).
     pub async fn chat_start(&self, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
         let client = self.client()?;
-        let (me, demo, site_base) = {
+        let (me, demo, kick) = {
             let s = self.inner.session.lock().unwrap();
             let me = s.live().map(|l| l.user.clone());
-            let site = s.mode.kick().map(|k| k.site_base.clone());
             let demo = match &s.mode {
                 ModeState::Demo(d) => Some(d.fake.clone()),
                 _ => None,
             };
-            (me, demo, site)
+            (me, demo, s.mode.kick().cloned())
         };
         let me =
             me.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
-        let cfg = match demo {
-            Some(f) => {
-                let mut c =
-                    kick_chat::ChatConfig::kick(f.info.chatroom_id, Some(f.info.channel_id));
-                c.url = f.info.pusher_url.clone();
-                c
-            }
+        let kick =
+            kick.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
+        let settings = self.settings();
+        let (room, channel) = match demo {
+            Some(f) => (f.info.chatroom_id, Some(f.info.channel_id)),
             None => {
-                let saved = self.settings().chat_chatroom_id;
-                let channel = crate::kick_source::own_channel(&client, Some(&me)).await;
-                let slug = channel.map(|c| c.slug).unwrap_or_default();
-                let id = match chatroom_id.or(saved) {
-                    Some(id) => Some(id),
+                let typed = chatroom_id.or(settings.chat_chatroom_id);
+                let found = match typed {
+                    Some(_) => None,
                     None => {
-                        crate::kick_source::lookup_chatroom(
-                            site_base.as_deref().unwrap_or("https://kick.com"),
-                            &slug,
-                        )
-                        .await
+                        let slug = crate::kick_source::own_channel(&client, Some(&me))
+                            .await
+                            .map(|c| c.slug)
+                            .unwrap_or_default();
+                        crate::kick_source::lookup_chatroom(&kick.site_base, &slug).await
                     }
                 };
-                let id = id.ok_or_else(|| {
+                let room = typed.or(found.map(|f| f.chatroom_id)).ok_or_else(|| {
                     AppError::invalid(
-            crate::error::ErrorField::Chatroom,
+                        crate::error::ErrorField::Chatroom,
                         "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
                          Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
                     )
                 })?;
                 if chatroom_id.is_some() {
                     self.edit_settings(|s| {
-                        s.chat_chatroom_id = Some(id);
+                        s.chat_chatroom_id = Some(room);
                         Ok(())
                     })?;
                 }
-                let mut c = kick_chat::ChatConfig::kick(id, Some(me.user_id));
-                if let Some(url) = self.settings().chat_url {
-                    c.url = url;
-                }
-                c
+                (room, found.and_then(|f| f.channel_id))
             }
         };
+        let mut cfg = chat_config(&kick, room, channel);
+        // A fixed Pusher socket from the settings skips negotiation.
+        cfg.pusher_url = settings.chat_url.clone();
         let service = crate::chat::start(cfg, me.name.clone(), self.inner.sink.clone());
         let old = {
             let mut s = self.inner.session.lock().unwrap();
@@ -168,5 +162,30 @@ impl Core {
         }
         .map_err(|e| self.app_error("moderate chat", e));
         self.check_dead_login(&client, r).await
+    }
+}
+
+/// The realtime chat of the mode's Kick: negotiated (Centrifugo, else
+/// Pusher) at its web host. A loopback host is a local fake Kick, whose
+/// Pusher sockets live on that host too.
+pub(crate) fn chat_config(
+    kick: &kick_api::KickConfig,
+    chatroom_id: u64,
+    channel_id: Option<u64>,
+) -> kick_chat::ChatConfig {
+    match kick_chat::HostRule::for_web_base(&kick.web_base) {
+        kick_chat::HostRule::Loopback => {
+            let ws = kick.web_base.replacen("http", "ws", 1);
+            kick_chat::ChatConfig::local(
+                &kick.web_base,
+                &format!("{ws}/app/{{key}}?protocol=7&client=js&version=8.4.0&flash=false"),
+                chatroom_id,
+                channel_id,
+            )
+        }
+        _ => kick_chat::ChatConfig {
+            web_base: kick.web_base.clone(),
+            ..kick_chat::ChatConfig::kick(chatroom_id, channel_id)
+        },
     }
 }

@@ -1,0 +1,473 @@
+//! Centrifugo client protocol v2 in JSON, as Kick runs it (REALTIME.md §c):
+//! commands, replies, pushes, `\n` batching both ways, and the error and
+//! close-code policy. Sans-I/O: text in, values out.
+
+use serde_json::{json, Value};
+
+/// What a client sends. `id` > 0 and unique per connection.
+pub fn connect(id: u64, token: &str) -> String {
+    // `name: "js"` is what kick.com's own client sends (§c.3).
+    json!({"connect": {"token": token, "name": "js"}, "id": id}).to_string()
+}
+
+/// `flag: 1` asks for channel compaction, as the web client does; Kick
+/// answers `{}` (not negotiated), and pushes by numeric id are handled too.
+pub fn subscribe(id: u64, channel: &str) -> String {
+    json!({"subscribe": {"channel": channel, "flag": 1}, "id": id}).to_string()
+}
+
+pub fn unsubscribe(id: u64, channel: &str) -> String {
+    json!({"unsubscribe": {"channel": channel}, "id": id}).to_string()
+}
+
+pub fn refresh(id: u64, token: &str) -> String {
+    json!({"refresh": {"token": token}, "id": id}).to_string()
+}
+
+/// The answer to a server ping when the connect reply said `pong: true`.
+pub const PONG: &str = "{}";
+
+/// Several commands in one frame, one JSON object per line.
+pub fn batch<S: AsRef<str>>(commands: &[S]) -> String {
+    commands
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The connect reply's fields Kick sets (§c.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectResult {
+    pub client: String,
+    pub version: String,
+    pub expires: bool,
+    /// Seconds until the token expires.
+    pub ttl: u64,
+    /// Server ping interval, seconds (0 = none).
+    pub ping: u64,
+    /// Answer pings with `{}`.
+    pub pong: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorReply {
+    pub code: u32,
+    pub message: String,
+    pub temporary: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyBody {
+    Connect(ConnectResult),
+    /// `compact_id` when the server negotiated channel compaction.
+    Subscribe {
+        compact_id: Option<u64>,
+    },
+    Unsubscribe,
+    Refresh {
+        expires: bool,
+        ttl: u64,
+    },
+    Error(ErrorReply),
+    /// A reply to a method this client never sends.
+    Other(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum PushBody {
+    /// `pub.data = {event, data}`; `data` decoded whether it came as a JSON
+    /// string or an object (a string that is not JSON stays a string).
+    Publication {
+        event: String,
+        data: Value,
+    },
+    /// A publication whose `pub.data` has no event name.
+    Unnamed,
+    Unsubscribe {
+        code: u32,
+        reason: String,
+    },
+    Disconnect {
+        code: u16,
+        reason: String,
+    },
+    /// `join`, `leave`, `message`, … (ignored).
+    Other(String),
+}
+
+/// Where a push is addressed: a channel name, or a compaction id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Address {
+    Channel(String),
+    Compact(u64),
+    None,
+}
+
+/// One server line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Incoming {
+    /// `{}`: a server ping.
+    Ping,
+    Reply {
+        id: u64,
+        body: ReplyBody,
+    },
+    Push {
+        to: Address,
+        body: PushBody,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineError(pub String);
+
+fn u64_of(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str()?.parse().ok())
+}
+
+/// Decodes an inner payload: a JSON string is parsed (kept as a string if it
+/// is not JSON), anything else is taken as it is.
+pub fn decode_data(v: &Value) -> Value {
+    match v {
+        Value::String(s) => serde_json::from_str(s).unwrap_or_else(|_| v.clone()),
+        other => other.clone(),
+    }
+}
+
+/// Parses one line (one JSON object).
+pub fn parse_line(line: &str) -> Result<Incoming, LineError> {
+    let v: Value = serde_json::from_str(line).map_err(|e| LineError(e.to_string()))?;
+    let obj = v
+        .as_object()
+        .ok_or_else(|| LineError("not an object".into()))?;
+    if obj.is_empty() {
+        return Ok(Incoming::Ping);
+    }
+    if let Some(push) = obj.get("push") {
+        let to = match (push.get("channel").and_then(Value::as_str), push.get("id")) {
+            (Some(c), _) if !c.is_empty() => Address::Channel(c.to_owned()),
+            (_, Some(id)) => u64_of(id).map(Address::Compact).unwrap_or(Address::None),
+            _ => Address::None,
+        };
+        let body = if let Some(p) = push.get("pub") {
+            // `pub.data` is `{event, data}`; one client also meets it as a
+            // JSON string (defensive, §c.5).
+            let d = decode_data(p.get("data").unwrap_or(&Value::Null));
+            match d.get("event").and_then(Value::as_str) {
+                Some(event) => PushBody::Publication {
+                    event: event.to_owned(),
+                    data: decode_data(d.get("data").unwrap_or(&Value::Null)),
+                },
+                None => PushBody::Unnamed,
+            }
+        } else if let Some(u) = push.get("unsubscribe") {
+            PushBody::Unsubscribe {
+                code: u.get("code").and_then(u64_of).unwrap_or(0) as u32,
+                reason: u
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        } else if let Some(d) = push.get("disconnect") {
+            PushBody::Disconnect {
+                code: d
+                    .get("code")
+                    .and_then(u64_of)
+                    .unwrap_or(0)
+                    .min(u16::MAX as u64) as u16,
+                reason: d
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            }
+        } else {
+            PushBody::Other(
+                push.as_object()
+                    .and_then(|o| o.keys().find(|k| *k != "channel" && *k != "id").cloned())
+                    .unwrap_or_default(),
+            )
+        };
+        return Ok(Incoming::Push { to, body });
+    }
+    let id = obj
+        .get("id")
+        .and_then(u64_of)
+        .filter(|id| *id > 0)
+        .ok_or_else(|| LineError("neither a push, a ping nor a reply".into()))?;
+    let body = if let Some(e) = obj.get("error") {
+        ReplyBody::Error(ErrorReply {
+            code: e.get("code").and_then(u64_of).unwrap_or(0) as u32,
+            message: e
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            temporary: e.get("temporary").and_then(Value::as_bool).unwrap_or(false),
+        })
+    } else if let Some(c) = obj.get("connect") {
+        ReplyBody::Connect(ConnectResult {
+            client: c
+                .get("client")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            version: c
+                .get("version")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            expires: c.get("expires").and_then(Value::as_bool).unwrap_or(false),
+            ttl: c.get("ttl").and_then(u64_of).unwrap_or(0),
+            ping: c.get("ping").and_then(u64_of).unwrap_or(0),
+            pong: c.get("pong").and_then(Value::as_bool).unwrap_or(false),
+        })
+    } else if let Some(s) = obj.get("subscribe") {
+        ReplyBody::Subscribe {
+            compact_id: s.get("id").and_then(u64_of),
+        }
+    } else if obj.contains_key("unsubscribe") {
+        ReplyBody::Unsubscribe
+    } else if let Some(r) = obj.get("refresh") {
+        ReplyBody::Refresh {
+            expires: r.get("expires").and_then(Value::as_bool).unwrap_or(false),
+            ttl: r.get("ttl").and_then(u64_of).unwrap_or(0),
+        }
+    } else {
+        ReplyBody::Other(obj.keys().find(|k| *k != "id").cloned().unwrap_or_default())
+    };
+    Ok(Incoming::Reply { id, body })
+}
+
+/// Splits a frame on `\n`, skips empty lines, parses each line on its own
+/// (a broken line does not spoil the others).
+pub fn parse_frame(text: &str) -> Vec<Result<Incoming, LineError>> {
+    text.split('\n')
+        .filter(|l| !l.trim().is_empty())
+        .map(parse_line)
+        .collect()
+}
+
+/// What a close code (frame or `disconnect` push) asks of the client
+/// (Centrifuge's rule, §c.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseAction {
+    /// 3000–3499, 4000–4499, ≥ 5000: reconnect with backoff (a fresh token
+    /// comes with every reconnect, which covers 3005 "expired" and 3014).
+    Reconnect,
+    /// 3500–3999, 4500–4999 (and 1009 "message too big"): reconnecting the
+    /// same way fails again; come back much later as a new client.
+    Terminal,
+    /// Transport-level (1000, 1001, 1006, no code): reconnect with backoff.
+    Transport,
+}
+
+pub fn close_action(code: Option<u16>) -> CloseAction {
+    match code {
+        Some(3500..=3999) | Some(4500..=4999) | Some(1009) => CloseAction::Terminal,
+        Some(3000..=3499) | Some(4000..=4499) => CloseAction::Reconnect,
+        Some(c) if c >= 5000 => CloseAction::Reconnect,
+        _ => CloseAction::Transport,
+    }
+}
+
+/// What an error reply to `connect` asks (centrifuge-js rule, §c.8):
+/// `code < 100`, temporary or 109 "token expired" → reconnect (with a new
+/// token); anything else → terminal.
+pub fn connect_error_action(e: &ErrorReply) -> CloseAction {
+    if e.code < 100 || e.temporary || e.code == 109 || e.code == 110 {
+        CloseAction::Reconnect
+    } else {
+        CloseAction::Terminal
+    }
+}
+
+/// What an error reply to `subscribe` asks (§c.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubscribeAction {
+    /// 105: already subscribed; it is ours.
+    Joined,
+    /// `code < 100`, temporary (111) or 109: subscribe again later.
+    RetryLater,
+    /// 102, 103, 106, …: leave the channel unsubscribed.
+    Leave,
+}
+
+pub fn subscribe_error_action(e: &ErrorReply) -> SubscribeAction {
+    if e.code == 105 {
+        SubscribeAction::Joined
+    } else if e.code < 100 || e.temporary || e.code == 109 {
+        SubscribeAction::RetryLater
+    } else {
+        SubscribeAction::Leave
+    }
+}
+
+/// An `unsubscribe` push: 2000 = stay unsubscribed; ≥ 2500 = subscribe again.
+pub fn resubscribe_after_unsubscribe(code: u32) -> bool {
+    code >= 2500
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_json_objects_with_ids() {
+        let v: Value = serde_json::from_str(&connect(1, "tok")).unwrap();
+        assert_eq!(v["id"], 1);
+        assert_eq!(v["connect"]["token"], "tok");
+        assert_eq!(v["connect"]["name"], "js");
+        let b = batch(&[subscribe(2, "a"), subscribe(3, "b")]);
+        assert_eq!(b.lines().count(), 2);
+        let v: Value = serde_json::from_str(b.lines().nth(1).unwrap()).unwrap();
+        assert_eq!(v["subscribe"]["channel"], "b");
+        assert_eq!(v["subscribe"]["flag"], 1);
+        let v: Value = serde_json::from_str(&refresh(9, "t2")).unwrap();
+        assert_eq!(v["refresh"]["token"], "t2");
+    }
+
+    #[test]
+    fn a_frame_with_a_reply_a_push_and_a_ping() {
+        let frame = concat!(
+            r#"{"id":1,"connect":{"client":"c1","version":"6.9.6 PRO","expires":true,"ttl":2699,"ping":25,"pong":true}}"#,
+            "\n",
+            r#"{"push":{"channel":"chatrooms.1.v2","pub":{"data":{"event":"App\\Events\\ChatMessageEvent","data":"{\"id\":\"m1\"}"}}}}"#,
+            "\n\n{}\n"
+        );
+        let got: Vec<_> = parse_frame(frame).into_iter().map(Result::unwrap).collect();
+        assert_eq!(got.len(), 3);
+        match &got[0] {
+            Incoming::Reply {
+                id: 1,
+                body: ReplyBody::Connect(c),
+            } => {
+                assert_eq!((c.ttl, c.ping, c.pong, c.expires), (2699, 25, true, true));
+            }
+            other => panic!("{other:?}"),
+        }
+        match &got[1] {
+            Incoming::Push {
+                to: Address::Channel(c),
+                body: PushBody::Publication { event, data },
+            } => {
+                assert_eq!(c, "chatrooms.1.v2");
+                assert_eq!(event, r"App\Events\ChatMessageEvent");
+                assert_eq!(data["id"], "m1");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(got[2], Incoming::Ping);
+    }
+
+    #[test]
+    fn inner_data_may_be_an_object_a_string_or_not_json() {
+        let obj = r#"{"push":{"channel":"c","pub":{"data":{"event":"E","data":{"id":"x"}}}}}"#;
+        let s = r#"{"push":{"channel":"c","pub":{"data":{"event":"E","data":"plain words"}}}}"#;
+        let whole =
+            r#"{"push":{"channel":"c","pub":{"data":"{\"event\":\"E\",\"data\":\"[]\"}"}}}"#;
+        let data = |l: &str| match parse_line(l).unwrap() {
+            Incoming::Push {
+                body: PushBody::Publication { data, .. },
+                ..
+            } => data,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(data(obj)["id"], "x");
+        assert_eq!(data(s), Value::String("plain words".into()));
+        assert_eq!(data(whole), json!([]));
+    }
+
+    #[test]
+    fn compaction_pushes_carry_an_id_instead_of_the_channel() {
+        match parse_line(r#"{"push":{"id":3,"pub":{"data":{"event":"E","data":"{}"}}}}"#).unwrap() {
+            Incoming::Push {
+                to: Address::Compact(3),
+                ..
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        match parse_line(r#"{"id":4,"subscribe":{"id":3}}"#).unwrap() {
+            Incoming::Reply {
+                id: 4,
+                body:
+                    ReplyBody::Subscribe {
+                        compact_id: Some(3),
+                    },
+            } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_unsubscribes_and_disconnects() {
+        let l = r#"{"id":1,"error":{"code":109,"message":"token expired"}}"#;
+        let Incoming::Reply {
+            body: ReplyBody::Error(e),
+            ..
+        } = parse_line(l).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(connect_error_action(&e), CloseAction::Reconnect);
+        let e101 = ErrorReply {
+            code: 101,
+            message: "unauthorized".into(),
+            temporary: false,
+        };
+        assert_eq!(connect_error_action(&e101), CloseAction::Terminal);
+        let mut e111 = e101.clone();
+        e111.code = 111;
+        e111.temporary = true;
+        assert_eq!(subscribe_error_action(&e111), SubscribeAction::RetryLater);
+        e111.code = 103;
+        e111.temporary = false;
+        assert_eq!(subscribe_error_action(&e111), SubscribeAction::Leave);
+        e111.code = 105;
+        assert_eq!(subscribe_error_action(&e111), SubscribeAction::Joined);
+        match parse_line(r#"{"push":{"disconnect":{"code":3005,"reason":"connection expired"}}}"#)
+            .unwrap()
+        {
+            Incoming::Push {
+                body: PushBody::Disconnect { code: 3005, .. },
+                ..
+            } => {}
+            other => panic!("{other:?}"),
+        }
+        match parse_line(
+            r#"{"push":{"channel":"c","unsubscribe":{"code":2500,"reason":"insufficient state"}}}"#,
+        )
+        .unwrap()
+        {
+            Incoming::Push {
+                body: PushBody::Unsubscribe { code, .. },
+                ..
+            } => assert!(resubscribe_after_unsubscribe(code)),
+            other => panic!("{other:?}"),
+        }
+        assert!(!resubscribe_after_unsubscribe(2000));
+    }
+
+    #[test]
+    fn broken_lines_are_errors_and_do_not_spoil_the_frame() {
+        let r = parse_frame("{}\n{\"push\":{\"channel\":\n[]\n{\"id\":0}");
+        assert_eq!(r.len(), 4);
+        assert_eq!(r[0], Ok(Incoming::Ping));
+        assert!(r[1].is_err() && r[2].is_err() && r[3].is_err());
+    }
+
+    #[test]
+    fn close_codes_follow_centrifuge() {
+        for c in [3000, 3001, 3005, 3008, 3011, 3012, 3014, 4000, 4499, 5000] {
+            assert_eq!(close_action(Some(c)), CloseAction::Reconnect, "{c}");
+        }
+        for c in [3500, 3501, 3502, 3504, 3505, 3999, 4500, 4999, 1009] {
+            assert_eq!(close_action(Some(c)), CloseAction::Terminal, "{c}");
+        }
+        for c in [Some(1000), Some(1001), Some(1006), None] {
+            assert_eq!(close_action(c), CloseAction::Transport, "{c:?}");
+        }
+    }
+}

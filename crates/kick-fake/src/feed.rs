@@ -1,0 +1,772 @@
+//! Kick-shaped realtime events, whatever the transport (REALTIME.md §d,
+//! PUSHER.md §4): world events (chat sent through the API, deletions, bans,
+//! live/offline) are translated into Kick's events on the channels Kick uses
+//! (§d.1/§d.2), with Kick's twins and legacy duplicates (§d.3); generated chat
+//! traffic; and the control routes that trigger every kind of event.
+
+use crate::hub::RealtimeHub;
+use crate::social::{chatter, post_message, CHATTERS};
+use crate::state::{AppState, Fake};
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use rand::Rng;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The two ids a channel's realtime channels are named after.
+#[derive(Clone, Copy, Debug)]
+pub struct Ids {
+    /// `chatrooms.{c}.v2`, `chatrooms.{c}`, `chatroom_{c}`.
+    pub chatroom: u64,
+    /// `channel.{s}`, `channel_{s}`, `predictions-channel-{s}` (the fake's
+    /// channel id is the broadcaster's user id).
+    pub channel: u64,
+}
+
+impl Ids {
+    pub fn of(fake: &Fake, broadcaster_user_id: u64) -> Option<Ids> {
+        let chatroom = fake
+            .world
+            .lock()
+            .unwrap()
+            .channels
+            .get(&broadcaster_user_id)?
+            .chatroom_id;
+        Some(Ids {
+            chatroom,
+            channel: broadcaster_user_id,
+        })
+    }
+    pub fn v2(&self) -> String {
+        format!("chatrooms.{}.v2", self.chatroom)
+    }
+    pub fn chatrooms(&self) -> String {
+        format!("chatrooms.{}", self.chatroom)
+    }
+    pub fn chatroom_(&self) -> String {
+        format!("chatroom_{}", self.chatroom)
+    }
+    pub fn channel_dot(&self) -> String {
+        format!("channel.{}", self.channel)
+    }
+    pub fn channel_(&self) -> String {
+        format!("channel_{}", self.channel)
+    }
+    pub fn predictions(&self) -> String {
+        format!("predictions-channel-{}", self.channel)
+    }
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn now_plus00() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S+00:00")
+        .to_string()
+}
+
+fn now_micros() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}
+
+fn time_plus00(s: &str) -> String {
+    // Kick's socket sends `+00:00` offsets with second precision.
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| {
+            t.with_timezone(&chrono::Utc)
+                .format("%Y-%m-%dT%H:%M:%S+00:00")
+                .to_string()
+        })
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+fn user_id_of(name: &str) -> u64 {
+    CHATTERS
+        .iter()
+        .position(|(n, _, _)| n.eq_ignore_ascii_case(name))
+        .map(|i| crate::social::CHATTER_ID_BASE + i as u64)
+        .unwrap_or_else(|| 8_000_000 + name.bytes().map(u64::from).sum::<u64>())
+}
+
+fn sender(name: &str, color: &str) -> Value {
+    json!({"id": user_id_of(name), "username": name,
+           "slug": name.to_lowercase().replace('_', "-"),
+           "identity": {"color": color, "badges": []}})
+}
+
+/// Translates announced world events into Kick events, forever.
+pub fn spawn_translator(fake: AppState) {
+    let mut rx = fake.events.subscribe();
+    let weak = Arc::downgrade(&fake);
+    drop(fake);
+    tokio::spawn(async move {
+        loop {
+            let ev = match rx.recv().await {
+                Ok(ev) => ev,
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(_) => break,
+            };
+            let Some(fake) = weak.upgrade() else { break };
+            let Some(ids) = Ids::of(&fake, ev.broadcaster_user_id) else {
+                continue;
+            };
+            let hub = &fake.realtime;
+            let p = &ev.payload;
+            match ev.event_type.as_str() {
+                "chat.message.sent" => {
+                    let sender = &p["sender"];
+                    let username = sender["username"].as_str().unwrap_or_default();
+                    let badges: Vec<Value> = sender["identity"]["badges"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|b| json!({"type": b["type"], "text": b["text"]}))
+                        .collect();
+                    let mut metadata =
+                        json!({"message_ref": chrono::Utc::now().timestamp_millis().to_string()});
+                    let reply = p.get("replies_to").filter(|r| !r.is_null());
+                    if let Some(r) = reply {
+                        metadata["original_sender"] = json!({"id": r["sender"]["user_id"], "username": r["sender"]["username"]});
+                        metadata["original_message"] =
+                            json!({"id": r["message_id"], "content": r["content"]});
+                    }
+                    let data = json!({
+                        "id": p["message_id"],
+                        "chatroom_id": ids.chatroom,
+                        "content": p["content"],
+                        "type": if reply.is_some() { "reply" } else { "message" },
+                        "created_at": time_plus00(p["created_at"].as_str().unwrap_or_default()),
+                        "sender": {
+                            "id": sender["user_id"],
+                            "username": username,
+                            "slug": username.to_lowercase().replace('_', "-"),
+                            "identity": {"color": sender["identity"]["username_color"], "badges": badges},
+                        },
+                        "metadata": metadata,
+                    });
+                    hub.publish_chat(ids.v2(), r"App\Events\ChatMessageEvent", &data);
+                }
+                "chat.message.deleted" => {
+                    let data = json!({"id": uuid(), "message": {"id": p["message_id"]},
+                                      "aiModerated": false, "violatedRules": []});
+                    hub.publish(ids.v2(), r"App\Events\MessageDeletedEvent", &data);
+                }
+                "moderation.banned" => {
+                    let u = &p["banned_user"];
+                    let m = &p["moderator"];
+                    let expires = p["metadata"]["expires_at"].as_str();
+                    let mut data = json!({
+                        "id": uuid(),
+                        "user": {"id": u["user_id"], "username": u["username"], "slug": u["channel_slug"]},
+                        "banned_by": {"id": m["user_id"], "username": m["username"], "slug": m["channel_slug"]},
+                        "permanent": expires.is_none(),
+                    });
+                    if let Some(e) = expires {
+                        let created = chrono::DateTime::parse_from_rfc3339(
+                            p["metadata"]["created_at"].as_str().unwrap_or_default(),
+                        );
+                        let until = chrono::DateTime::parse_from_rfc3339(e);
+                        if let (Ok(c), Ok(u)) = (created, until) {
+                            data["duration"] = json!(((u - c).num_seconds() + 59) / 60);
+                        }
+                        data["expires_at"] = json!(time_plus00(e));
+                    }
+                    hub.publish(ids.v2(), r"App\Events\UserBannedEvent", &data);
+                }
+                "moderation.unbanned" => {
+                    let u = &p["banned_user"];
+                    let data = json!({"id": uuid(),
+                        "user": {"id": u["user_id"], "username": u["username"], "slug": u["username"].as_str().unwrap_or_default().to_lowercase()},
+                        "unbanned_by": {"id": ev.broadcaster_user_id, "username": "DemoStreamer", "slug": "demostreamer"}, "permanent": true});
+                    hub.publish(ids.v2(), r"App\Events\UserUnbannedEvent", &data);
+                }
+                "livestream.status.updated" => {
+                    if p["is_live"].as_bool() == Some(true) {
+                        let data = json!({"livestream": {"id": rand::thread_rng().gen_range(1_000_000..9_999_999u64),
+                            "channel_id": ids.channel, "session_title": p["title"], "source": null,
+                            "created_at": now_micros()}});
+                        hub.publish(ids.channel_dot(), r"App\Events\StreamerIsLive", &data);
+                    } else {
+                        let data = json!({"livestream": {"id": 0, "channel": {"id": ids.channel, "is_banned": false}}});
+                        hub.publish(ids.channel_dot(), r"App\Events\StopStreamBroadcast", &data);
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
+}
+
+/// A new sub or resub: `SubscriptionEvent` on `.v2` is the one to count; its
+/// twins are `ChannelSubscriptionEvent` and `NewSubscriberUpdatedEvent` on
+/// `channel.{s}`, the legacy `ChatMessageSentEvent` on `chatrooms.{c}`, and
+/// for resubs a `celebration` chat line (REALTIME.md §d.3).
+pub fn publish_sub(hub: &RealtimeHub, ids: Ids, username: &str, months: u64) -> Value {
+    let uid = user_id_of(username);
+    hub.publish(
+        ids.v2(),
+        r"App\Events\SubscriptionEvent",
+        &json!({"chatroom_id": ids.chatroom, "username": username, "months": months}),
+    );
+    hub.publish(
+        ids.channel_dot(),
+        r"App\Events\ChannelSubscriptionEvent",
+        &json!({"user_ids": [uid], "username": username, "channel_id": ids.channel}),
+    );
+    hub.publish(
+        ids.channel_dot(),
+        r"App\Events\NewSubscriberUpdatedEvent",
+        &json!({"username": username, "months": months, "channel_id": ids.channel}),
+    );
+    hub.publish(
+        ids.chatrooms(),
+        r"App\Events\ChatMessageSentEvent",
+        &json!({"message": {"id": uuid(), "message": null, "type": "info", "replied_to": null, "is_info": true,
+                            "link_preview": null, "chatroom_id": ids.chatroom, "role": "user",
+                            "created_at": chrono::Utc::now().timestamp(), "action": "subscribe",
+                            "optional_message": null, "months_subscribed": months, "subscriptions_count": 1,
+                            "giftedUsers": null},
+                "user": {"id": uid, "username": username, "role": "user", "isSuperAdmin": false,
+                         "profile_thumb": null, "verified": false, "follower_badges": [], "is_subscribed": true,
+                         "is_founder": false, "months_subscribed": months, "quantity_gifted": 0}}),
+    );
+    let mut celebration = Value::Null;
+    if months > 1 {
+        let id = uuid();
+        let data = json!({
+            "id": id, "chatroom_id": ids.chatroom, "content": "", "type": "celebration",
+            "created_at": now_plus00(), "sender": sender(username, "#FFE66D"),
+            "metadata": {"message_ref": chrono::Utc::now().timestamp_millis().to_string(),
+                         "celebration": {"id": format!("chceleb_{}", ulid::Ulid::new()), "type": "subscription_renewed",
+                                         "total_months": months, "created_at": now_micros()}},
+        });
+        hub.publish_chat(ids.v2(), r"App\Events\ChatMessageEvent", &data);
+        celebration = json!(id);
+    }
+    json!({"celebration_message_id": celebration})
+}
+
+/// A gift bomb: `GiftedSubscriptionsEvent` split into chunks of `chunk`
+/// names, each chunk under both names (bare on `chatroom_{c}`, prefixed on
+/// `.v2`) when `both_names`, with `chunk_details` when there is more than one
+/// chunk; plus `LuckyUsersWhoGotGiftSubscriptionsEvent` on `channel.{s}`.
+pub fn publish_gift(
+    hub: &RealtimeHub,
+    ids: Ids,
+    gifter: &str,
+    recipients: &[String],
+    chunk: usize,
+    both_names: bool,
+) -> Value {
+    let chunk = chunk.max(1);
+    let chunks: Vec<&[String]> = recipients.chunks(chunk).collect();
+    let total_chunks = chunks.len().max(1);
+    let correlation = (total_chunks > 1).then(uuid);
+    let gifter_total = 1000 + recipients.len() as u64;
+    for (i, names) in chunks.iter().enumerate() {
+        let chunk_details = match &correlation {
+            Some(c) => {
+                json!({"correlation_id": c, "chunk_index": i, "total_chunks": total_chunks})
+            }
+            None => Value::Null,
+        };
+        let data = json!({"chatroom_id": ids.chatroom, "gifted_usernames": names, "gifter_username": gifter,
+                          "gifted_total": recipients.len(), "gifter_total": gifter_total,
+                          "chunk_details": chunk_details});
+        hub.publish(ids.chatroom_(), "GiftedSubscriptionsEvent", &data);
+        if both_names {
+            hub.publish(ids.v2(), r"App\Events\GiftedSubscriptionsEvent", &data);
+        }
+    }
+    hub.publish(
+        ids.channel_dot(),
+        r"App\Events\LuckyUsersWhoGotGiftSubscriptionsEvent",
+        &json!({"channel": {"id": ids.channel, "chatroom": {"id": ids.chatroom}}, "usernames": recipients,
+                "gifter_username": gifter}),
+    );
+    json!({"correlation_id": correlation, "chunks": total_chunks})
+}
+
+/// KICKs: `KicksGifted` (count this, by `gift_transaction_id`) and its twin
+/// `KicksLeaderboardUpdated`, both on `channel_{s}`.
+pub fn publish_kicks(
+    hub: &RealtimeHub,
+    ids: Ids,
+    sender_name: &str,
+    amount: u64,
+    message: &str,
+) -> Value {
+    let tx = uuid();
+    let (gift_id, name, kind, tier) = match amount {
+        0..=99 => ("hell_yeah", "Hell Yeah", "BASIC", "BASIC"),
+        100..=999 => ("rage_quit", "Rage Quit", "BASIC", "MID"),
+        _ => ("pack_it_up", "Pack It Up", "LEVEL_UP", "MID"),
+    };
+    hub.publish(
+        ids.channel_(),
+        "KicksGifted",
+        &json!({"gift_transaction_id": tx, "message": message,
+                "sender": {"id": user_id_of(sender_name), "username": sender_name, "username_color": "#E9113C",
+                           "profile_picture": null},
+                "gift": {"gift_id": gift_id, "name": name, "amount": amount, "type": kind, "tier": tier,
+                         "character_limit": 100, "pinned_time": 60},
+                "created_at": now_micros(),
+                "expires_at": (chrono::Utc::now() + chrono::Duration::seconds(60)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}),
+    );
+    hub.publish(
+        ids.channel_(),
+        "KicksLeaderboardUpdated",
+        &json!({"gifts_lifetime": [{"user_id": user_id_of(sender_name), "username": sender_name, "quantity": amount}],
+                "gifts_lifetime_enabled": true}),
+    );
+    json!({"gift_transaction_id": tx, "gift_id": gift_id, "name": name})
+}
+
+/// A host/raid: `StreamHostEvent` on `.v2` (count this) and its richer twin
+/// `StreamHostedEvent` on the legacy `chatrooms.{c}`.
+pub fn publish_host(hub: &RealtimeHub, ids: Ids, host: &str, viewers: u64, message: &str) {
+    let msg = (!message.is_empty()).then_some(message);
+    hub.publish(
+        ids.v2(),
+        r"App\Events\StreamHostEvent",
+        &json!({"chatroom_id": ids.chatroom, "optional_message": msg, "number_viewers": viewers,
+                "host_username": host}),
+    );
+    hub.publish(
+        ids.chatrooms(),
+        r"App\Events\StreamHostedEvent",
+        &json!({"message": {"id": uuid(), "numberOfViewers": viewers, "optionalMessage": msg,
+                            "createdAt": chrono::Utc::now().to_rfc3339()},
+                "user": {"id": user_id_of(host), "username": host, "isSuperAdmin": false, "verified": false}}),
+    );
+}
+
+static FOLLOWERS: AtomicU64 = AtomicU64::new(1234);
+
+/// A follow: `FollowersUpdated` on `channel.{s}` and the follower goal's
+/// `GoalProgressUpdateEvent` on `channel_{s}`.
+pub fn publish_follow(hub: &RealtimeHub, ids: Ids, username: &str) -> Value {
+    let n = FOLLOWERS.fetch_add(1, Ordering::Relaxed) + 1;
+    hub.publish(
+        ids.channel_dot(),
+        r"App\Events\FollowersUpdated",
+        &json!({"followersCount": n, "channel_id": ids.channel, "username": username,
+                "created_at": chrono::Utc::now().timestamp(), "followed": true}),
+    );
+    hub.publish(
+        ids.channel_(),
+        "GoalProgressUpdateEvent",
+        &json!({"id": "chgoal_01JFAKEFOLLOWERGOAL00000", "channel_id": "channel_01JFAKECHANNEL0000000000",
+                "type": "followers", "target_value": 2000, "current_value": n, "progress_bar_emoji_id": null,
+                "status": "active", "created_at": "2026-10-01T10:00:00.174178506Z",
+                "updated_at": now_micros(), "achieved_at": null, "end_date": null, "count_from_creation": false}),
+    );
+    json!({"followers": n})
+}
+
+fn chat_message_json(ids: Ids, id: &str, who: &str, content: &str) -> Value {
+    json!({"id": id, "chatroom_id": ids.chatroom, "content": content, "type": "message",
+           "created_at": now_plus00(), "sender": sender(who, "#4ECDC4"),
+           "metadata": {"message_ref": chrono::Utc::now().timestamp_millis().to_string()}})
+}
+
+/// Control body for `/_fake/realtime/event`: which kind, and its details
+/// (every field has a default).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct EventReq {
+    /// `chat`, `delete`, `ban`, `timeout`, `unban`, `sub`, `gift`, `kicks`,
+    /// `host`, `follow`, `poll`, `poll_delete`, `pin`, `unpin`,
+    /// `chatroom_updated`, `clear`, `reward`, `prediction`,
+    /// `prediction_update`, `live`, `offline`, `viewers`.
+    pub kind: String,
+    pub username: Option<String>,
+    pub count: Option<u64>,
+    pub text: Option<String>,
+    pub message_id: Option<String>,
+    /// Gift bombs: names per chunk (default 50) and whether each chunk
+    /// arrives under both names (default true).
+    pub chunk: Option<usize>,
+    pub both_names: Option<bool>,
+    pub broadcaster_user_id: Option<u64>,
+}
+
+/// Triggers one real action with all the events Kick sends for it.
+/// Answers the ids the events carry.
+pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
+    let uid = r.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
+    let ids = Ids::of(fake, uid).ok_or("no such channel")?;
+    let hub = &fake.realtime;
+    let who = r.username.clone().unwrap_or_else(|| chatter(3).username);
+    let n = r.count.unwrap_or(1).max(1);
+    let text = r.text.clone().unwrap_or_default();
+    Ok(match r.kind.as_str() {
+        "chat" => {
+            let c = crate::social::Chatter {
+                user_id: user_id_of(&who),
+                username: who.clone(),
+                color: "#4ECDC4".into(),
+                badges: vec![],
+            };
+            let line = if text.is_empty() { "hi chat" } else { &text };
+            json!({"message_id": post_message(fake, uid, &c, line, r.message_id.as_deref())})
+        }
+        "delete" => {
+            let id = r.message_id.clone().ok_or("message_id is required")?;
+            fake.emit(
+                "chat.message.deleted",
+                uid,
+                json!({"message_id": id, "broadcaster": {"user_id": uid}}),
+            );
+            json!({"message_id": id})
+        }
+        "ban" | "timeout" => {
+            let mut data = json!({"id": uuid(),
+                "user": {"id": user_id_of(&who), "username": who, "slug": who.to_lowercase()},
+                "banned_by": {"id": 0, "username": "moderator", "slug": "moderator"},
+                "permanent": r.kind == "ban"});
+            if r.kind == "timeout" {
+                data["duration"] = json!(n);
+                data["expires_at"] = json!((chrono::Utc::now()
+                    + chrono::Duration::minutes(n as i64))
+                .format("%Y-%m-%dT%H:%M:%S+00:00")
+                .to_string());
+            }
+            hub.publish(ids.v2(), r"App\Events\UserBannedEvent", &data);
+            json!({"user_id": user_id_of(&who)})
+        }
+        "unban" => {
+            hub.publish(
+                ids.v2(),
+                r"App\Events\UserUnbannedEvent",
+                &json!({"id": uuid(), "user": {"id": user_id_of(&who), "username": who, "slug": who.to_lowercase()},
+                        "unbanned_by": {"id": 9, "username": "modmolly", "slug": "modmolly"}, "permanent": true}),
+            );
+            json!({"user_id": user_id_of(&who)})
+        }
+        "sub" => publish_sub(hub, ids, &who, n),
+        "gift" => {
+            let names: Vec<String> = (0..n as usize)
+                .map(|i| format!("{}_{i}", chatter(i).username))
+                .collect();
+            publish_gift(
+                hub,
+                ids,
+                &who,
+                &names,
+                r.chunk.unwrap_or(50),
+                r.both_names.unwrap_or(true),
+            )
+        }
+        "kicks" => publish_kicks(hub, ids, &who, n, &text),
+        "host" => {
+            publish_host(hub, ids, &who, n, &text);
+            json!({})
+        }
+        "follow" => publish_follow(hub, ids, &who),
+        "poll" => {
+            let title = if text.is_empty() { "Next game?" } else { &text };
+            hub.publish(
+                ids.v2(),
+                r"App\Events\PollUpdateEvent",
+                &json!({"poll": {"title": title, "duration": 300, "remaining": 68, "result_display_duration": 15,
+                                 "options": [{"id": 0, "label": "Elden Ring", "votes": 3 + n},
+                                             {"id": 1, "label": "Minecraft", "votes": 2}]}}),
+            );
+            json!({})
+        }
+        "poll_delete" => {
+            hub.publish(ids.v2(), r"App\Events\PollDeleteEvent", &json!({}));
+            json!({})
+        }
+        "pin" => {
+            let id = r.message_id.clone().unwrap_or_else(uuid);
+            let body = if text.is_empty() {
+                "pinned words"
+            } else {
+                &text
+            };
+            hub.publish(
+                ids.v2(),
+                r"App\Events\PinnedMessageCreatedEvent",
+                &json!({"message": chat_message_json(ids, &id, &who, body), "duration": "1200",
+                        "pinnedBy": {"id": 9, "username": "modmolly", "slug": "modmolly",
+                                     "identity": {"color": "#A66CFF", "badges": [{"type": "moderator", "text": "Moderator", "active": true}]}}}),
+            );
+            json!({"message_id": id})
+        }
+        "unpin" => {
+            hub.publish(
+                ids.v2(),
+                r"App\Events\PinnedMessageDeletedEvent",
+                &json!([]),
+            );
+            json!({})
+        }
+        "chatroom_updated" => {
+            hub.publish(
+                ids.v2(),
+                r"App\Events\ChatroomUpdatedEvent",
+                &json!({"id": ids.chatroom, "slow_mode": {"enabled": true, "message_interval": n},
+                        "subscribers_mode": {"enabled": false}, "followers_mode": {"enabled": true, "min_duration": 10},
+                        "emotes_mode": {"enabled": false},
+                        "advanced_bot_protection": {"enabled": false, "remaining_time": 0},
+                        "account_age": {"enabled": false, "min_duration": 0}}),
+            );
+            json!({})
+        }
+        "clear" => {
+            hub.publish(ids.v2(), r"App\Events\ChatroomClearEvent", &json!([]));
+            json!({})
+        }
+        "reward" => {
+            let title = if text.is_empty() { "Hydrate!" } else { &text };
+            hub.publish(
+                ids.chatroom_(),
+                "RewardRedeemedEvent",
+                &json!({"reward_title": title, "user_id": user_id_of(&who), "channel_id": ids.channel,
+                        "username": who, "user_input": "play something chill", "reward_background_color": "#00e701"}),
+            );
+            json!({})
+        }
+        "prediction" | "prediction_update" => {
+            let id = r
+                .message_id
+                .clone()
+                .unwrap_or_else(|| ulid::Ulid::new().to_string());
+            let update = r.kind == "prediction_update";
+            let title = if text.is_empty() {
+                "Win this round?"
+            } else {
+                &text
+            };
+            let mut prediction = json!({"id": id, "channel_id": ids.channel, "title": title,
+                "state": if update { "RESOLVED" } else { "ACTIVE" },
+                "outcomes": [{"id": "o1", "title": "Yes", "total_vote_amount": 500 * n, "vote_count": n, "return_rate": 1.5, "top_users": []},
+                             {"id": "o2", "title": "No", "total_vote_amount": 250, "vote_count": 1, "return_rate": 3.0, "top_users": []}],
+                "duration": 120, "created_at": now_micros(), "updated_at": now_micros()});
+            if update {
+                prediction["winning_outcome_id"] = json!("o1");
+            }
+            hub.publish(
+                ids.predictions(),
+                if update {
+                    "PredictionUpdated"
+                } else {
+                    r"App\Events\PredictionCreated"
+                },
+                &json!({"prediction": prediction}),
+            );
+            json!({"prediction_id": id})
+        }
+        "live" => json!({"changed": crate::world::go_live(fake, uid, true, Some(n))}),
+        "offline" => json!({"changed": crate::world::go_live(fake, uid, false, None)}),
+        "viewers" => {
+            hub.publish(
+                ids.channel_dot(),
+                r"App\Events\LivestreamUpdated",
+                &json!({"livestream": {"id": 777, "session_title": "live", "is_live": true, "viewer_count": n}}),
+            );
+            json!({})
+        }
+        other => return Err(format!("unknown kind {other:?}")),
+    })
+}
+
+const LINES: &[&str] = &[
+    "hi chat",
+    "LETS GOOO",
+    "gg",
+    "[emote:37226:KEKW]",
+    "that was clean",
+    "what game is next?",
+    "W stream",
+    "first time here, love the vibe [emote:37227:LULW]",
+    "@DemoStreamer hydrate!",
+    "no way [emote:39261:kickSmile]",
+    "chat is moving fast today",
+    "clip that",
+    "[emote:37226:KEKW] [emote:37226:KEKW]",
+    "how long have you been streaming?",
+];
+
+/// Generated chat: `rate` messages per second into every chatroom with a
+/// subscriber (in the last minute).
+pub fn spawn_chatter(fake: AppState) {
+    let weak = Arc::downgrade(&fake);
+    drop(fake);
+    tokio::spawn(async move {
+        let mut iv = tokio::time::interval(Duration::from_millis(10));
+        iv.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut debt = 0.0f64;
+        let mut i = 0usize;
+        // Chat goes on while a client is away: a chat room stays busy for a
+        // minute after its last subscriber left.
+        let mut busy: std::collections::HashMap<u64, tokio::time::Instant> = Default::default();
+        loop {
+            iv.tick().await;
+            let Some(fake) = weak.upgrade() else { break };
+            let rate = *fake.realtime.chat_rate.lock().unwrap();
+            if rate <= 0.0 {
+                debt = 0.0;
+                busy.clear();
+                continue;
+            }
+            debt += rate / 100.0;
+            let now = tokio::time::Instant::now();
+            for room in fake.realtime.subscribed_chatrooms() {
+                busy.insert(room, now);
+            }
+            busy.retain(|_, t| now.duration_since(*t) < Duration::from_secs(60));
+            let rooms: Vec<u64> = busy.keys().copied().collect();
+            if rooms.is_empty() {
+                debt = debt.min(1.0);
+                continue;
+            }
+            while debt >= 1.0 {
+                debt -= 1.0;
+                for room in &rooms {
+                    burst_one(&fake, *room, i);
+                }
+                i += 1;
+            }
+        }
+    });
+}
+
+pub(crate) fn burst_one(fake: &Fake, chatroom: u64, i: usize) {
+    let b = fake
+        .world
+        .lock()
+        .unwrap()
+        .channels
+        .values()
+        .find(|c| c.chatroom_id == chatroom)
+        .map(|c| c.broadcaster_user_id);
+    if let Some(b) = b {
+        let who = chatter(i.wrapping_mul(7) % CHATTERS.len());
+        let line = LINES[i % LINES.len()];
+        post_message(fake, b, &who, line, None);
+    }
+}
+
+/// Transport-neutral control routes (`/_fake/realtime/*`, plus the older
+/// `/_fake/pusher/{raw,rate,burst,support}` names, which publish to both).
+pub fn control_routes() -> Router<AppState> {
+    Router::new()
+        .route("/_fake/realtime/event", post(control_event))
+        .route("/_fake/realtime/raw", post(control_raw))
+        .route("/_fake/realtime/rate", post(control_rate))
+        .route("/_fake/realtime/burst", post(control_burst))
+        .route("/_fake/realtime/replay", post(control_replay))
+        .route("/_fake/pusher/raw", post(control_raw))
+        .route("/_fake/pusher/rate", post(control_rate))
+        .route("/_fake/pusher/burst", post(control_burst))
+        .route("/_fake/pusher/support", post(control_support))
+}
+
+async fn control_event(State(fake): State<AppState>, Json(r): Json<EventReq>) -> Json<Value> {
+    Json(match trigger(&fake, r) {
+        Ok(mut v) => {
+            v["ok"] = json!(true);
+            v
+        }
+        Err(e) => json!({"ok": false, "error": e}),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct Raw {
+    channel: String,
+    event: String,
+    data: Value,
+}
+
+/// Publishes any event (tests of every event type).
+async fn control_raw(State(fake): State<AppState>, Json(r): Json<Raw>) -> Json<Value> {
+    fake.realtime.publish(r.channel, &r.event, &r.data);
+    Json(json!({"ok": true}))
+}
+
+#[derive(serde::Deserialize)]
+struct Rate {
+    rate: f64,
+}
+
+async fn control_rate(State(fake): State<AppState>, Json(r): Json<Rate>) -> Json<Value> {
+    *fake.realtime.chat_rate.lock().unwrap() = r.rate.clamp(0.0, 100_000.0);
+    Json(json!({"ok": true}))
+}
+
+#[derive(serde::Deserialize)]
+struct Burst {
+    count: usize,
+    #[serde(default)]
+    broadcaster_user_id: Option<u64>,
+}
+
+/// Posts `count` chat messages at once into a channel (default: the streamer's).
+async fn control_burst(State(fake): State<AppState>, Json(b): Json<Burst>) -> Json<Value> {
+    let uid = b.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
+    let ids = Ids::of(&fake, uid);
+    if let Some(ids) = ids {
+        for i in 0..b.count.min(100_000) {
+            burst_one(&fake, ids.chatroom, i);
+        }
+    }
+    Json(json!({"ok": ids.is_some()}))
+}
+
+#[derive(serde::Deserialize)]
+struct Replay {
+    count: usize,
+    #[serde(default)]
+    broadcaster_user_id: Option<u64>,
+}
+
+/// Sends the last `count` chat messages of the channel again (what a
+/// history refill after a reconnect delivers a second time).
+async fn control_replay(State(fake): State<AppState>, Json(r): Json<Replay>) -> Json<Value> {
+    let uid = r.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
+    let Some(ids) = Ids::of(&fake, uid) else {
+        return Json(json!({"ok": false}));
+    };
+    let n = fake.realtime.replay_chat(&ids.v2(), r.count);
+    Json(json!({"ok": true, "replayed": n}))
+}
+
+#[derive(serde::Deserialize)]
+struct Support {
+    /// `sub`, `gift` or `host`.
+    kind: String,
+    #[serde(default)]
+    username: Option<String>,
+    #[serde(default)]
+    count: Option<u64>,
+}
+
+/// The older name for subs, gift bombs and hosts (see `/_fake/realtime/event`).
+async fn control_support(State(fake): State<AppState>, Json(s): Json<Support>) -> Json<Value> {
+    if !matches!(s.kind.as_str(), "sub" | "gift" | "host") {
+        return Json(json!({"ok": false, "error": "kind is sub, gift or host"}));
+    }
+    control_event(
+        State(fake),
+        Json(EventReq {
+            kind: s.kind,
+            username: s.username,
+            count: s.count,
+            ..Default::default()
+        }),
+    )
+    .await
+}
