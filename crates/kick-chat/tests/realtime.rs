@@ -769,3 +769,23 @@ async fn oversized_messages_are_refused_and_a_hung_upgrade_times_out() {
     assert!(reason.contains("timed out"), "{reason}");
     assert!(t0.elapsed() < Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn the_chat_descriptors_region_is_the_one_used() {
+    let fake = fake().await;
+    // The chat descriptor names another host ("region") than the global one.
+    control(
+        &fake,
+        "/_fake/realtime/descriptor",
+        json!({"other_region_channels": [fake.info.channel_id]}),
+    )
+    .await;
+    let (_h, _rx) = {
+        let (h, mut rx) = spawn(config(&fake, TransportChoice::Auto));
+        assert_eq!(connected(&mut rx, &fake).await.0, Transport::Centrifugo);
+        (h, rx)
+    };
+    let hosts = fake.state.centrifugo.hosts.lock().unwrap().clone();
+    assert_eq!(hosts.len(), 1);
+    assert!(hosts[0].starts_with("localhost:"), "{hosts:?}");
+}
