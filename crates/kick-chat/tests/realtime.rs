@@ -258,7 +258,7 @@ async fn the_token_is_refreshed_mid_stream_without_losing_a_message() {
     control(
         &fake,
         "/_fake/centrifugo/settings",
-        json!({"expire_grace_ms": 300}),
+        json!({"expire_grace_ms": 800}),
     )
     .await;
     let (h, mut rx) = centrifugo_client(&fake).await;
