@@ -11,7 +11,10 @@ export PATH="$CARGO_HOME/bin:$PATH"
 APP="${KICKSTAND_APP:-$ROOT/target/debug/kickstand}"
 [ -x "$APP" ] || { echo "e2e: build the app first (cargo build --features custom-protocol)" >&2; exit 1; }
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+# Reinstall when the lockfile changed since the last install (new test deps).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 
 WORK=$(mktemp -d)
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"

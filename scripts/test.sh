@@ -9,8 +9,8 @@
 #  4. the web UI: type check and Vitest;
 #  5. end to end: the real app window under Xvfb driven by tauri-driver +
 #     WebKitWebDriver, against the app's embedded fake Kick (channel editor,
-#     live status, stream key, chat), and the official pusher-js client
-#     against the fake's chat socket.
+#     live status, stream key, chat), and the official pusher-js and
+#     centrifuge-js clients against the fake's chat sockets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -48,7 +48,7 @@ if [ -d e2e/tests ]; then
   stage "end to end: the real window under Xvfb"
   (cd ui && npm run build)
   cargo build --features custom-protocol --locked
-  cargo build -p kick-fake --locked   # for the pusher-js compatibility test
+  cargo build -p kick-fake --locked   # for the pusher-js and centrifuge-js compatibility tests
   bash e2e/run.sh
 fi
 stage "all tests passed"

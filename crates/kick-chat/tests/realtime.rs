@@ -258,7 +258,7 @@ async fn the_token_is_refreshed_mid_stream_without_losing_a_message() {
     control(
         &fake,
         "/_fake/centrifugo/settings",
-        json!({"expire_grace_ms": 300}),
+        json!({"expire_grace_ms": 800}),
     )
     .await;
     let (h, mut rx) = centrifugo_client(&fake).await;
@@ -420,7 +420,7 @@ async fn pings_are_answered_and_a_silent_server_is_detected() {
     let fake = fake_with(kick_fake::FakeConfig {
         centrifugo: kick_fake::centrifugo::CentrifugoSettings {
             ping_ms: 300,
-            pong_timeout_ms: 200,
+            pong_timeout_ms: 1000,
             ..Default::default()
         },
         ..Default::default()
@@ -768,4 +768,67 @@ async fn oversized_messages_are_refused_and_a_hung_upgrade_times_out() {
     let (_, reason) = next_reconnect(&mut rx).await;
     assert!(reason.contains("timed out"), "{reason}");
     assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn the_chat_descriptors_region_is_the_one_used() {
+    let fake = fake().await;
+    // The chat descriptor names another host ("region") than the global one.
+    control(
+        &fake,
+        "/_fake/realtime/descriptor",
+        json!({"other_region_channels": [fake.info.channel_id]}),
+    )
+    .await;
+    let (_h, _rx) = {
+        let (h, mut rx) = spawn(config(&fake, TransportChoice::Auto));
+        assert_eq!(connected(&mut rx, &fake).await.0, Transport::Centrifugo);
+        (h, rx)
+    };
+    let hosts = fake.state.centrifugo.hosts.lock().unwrap().clone();
+    assert_eq!(hosts.len(), 1);
+    assert!(hosts[0].starts_with("localhost:"), "{hosts:?}");
+}
+
+#[tokio::test]
+async fn the_first_implemented_provider_wins_and_untrusted_servers_are_skipped() {
+    // Both offered, Pusher first: the server's order is kept.
+    let fake = fake().await;
+    control(
+        &fake,
+        "/_fake/realtime/descriptor",
+        json!({"offer": ["ably", "pusher", "centrifugo"], "answer_all": true}),
+    )
+    .await;
+    let (_h, mut rx) = spawn(config(&fake, TransportChoice::Auto));
+    assert_eq!(connected(&mut rx, &fake).await, (Transport::Pusher, None));
+
+    // A Centrifugo URL on a foreign host is not trusted: Pusher fallback, said why.
+    let fake = fake_with(Default::default()).await;
+    control(
+        &fake,
+        "/_fake/realtime/descriptor",
+        json!({"offer": ["centrifugo"], "centrifugo_url": "wss://evil.example.com/connection/websocket"}),
+    )
+    .await;
+    let (_h, mut rx) = spawn(config(&fake, TransportChoice::Auto));
+    let (transport, why) = connected(&mut rx, &fake).await;
+    assert_eq!(transport, Transport::Pusher);
+    assert!(why.unwrap().contains("does not trust"));
+}
+
+#[tokio::test]
+async fn forced_centrifugo_keeps_negotiating_while_kick_fails() {
+    let fake = fake().await;
+    control(&fake, "/_fake/realtime/descriptor", json!({"fail": "503"})).await;
+    let (h, mut rx) = spawn(config(&fake, TransportChoice::Centrifugo));
+    let (_, reason) = next_reconnect(&mut rx).await;
+    assert!(
+        reason.contains("Kick's chat service answered with an error (HTTP 503), retrying in"),
+        "{reason}"
+    );
+    next_reconnect(&mut rx).await;
+    control(&fake, "/_fake/realtime/descriptor", json!({})).await;
+    assert_eq!(connected(&mut rx, &fake).await.0, Transport::Centrifugo);
+    assert!(h.stats.get(&h.stats.negotiations) >= 3);
 }

@@ -72,6 +72,8 @@ impl Default for CentrifugoSettings {
 #[derive(Default, Debug)]
 pub struct CentrifugoState {
     pub settings: Mutex<CentrifugoSettings>,
+    /// The Host header of every upgrade (which "region" clients used).
+    pub hosts: Mutex<Vec<String>>,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -115,6 +117,9 @@ async fn upgrade(
 ) -> Response {
     if !origin_ok(&headers) {
         return (StatusCode::FORBIDDEN, "request Origin is not authorized").into_response();
+    }
+    if let Some(h) = headers.get("host").and_then(|h| h.to_str().ok()) {
+        fake.centrifugo.hosts.lock().unwrap().push(h.to_owned());
     }
     ws.on_upgrade(move |socket| session(fake, socket))
 }
