@@ -8,6 +8,7 @@ use kickstand_core::dto::*;
 use kickstand_core::streamkey::Clipboard;
 use kickstand_core::AppResult;
 use std::sync::Arc;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
@@ -209,10 +210,18 @@ async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
     core.demo_set_live(live).await
 }
 
+/// Turns chat on and streams it to the panel over `on_batch`: the history
+/// first, then at most one batch per frame (Tauri channels, not events: a
+/// busy chat is a stream).
 #[tauri::command]
 #[specta::specta]
-async fn chat_start(core: State<'_, Core>, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
-    core.chat_start(chatroom_id).await
+async fn chat_start(
+    core: State<'_, Core>,
+    chatroom_id: Option<u64>,
+    on_batch: Channel<ChatBatch>,
+) -> AppResult<ChatStatus> {
+    core.chat_start(chatroom_id, Box::new(move |b| on_batch.send(b).is_ok()))
+        .await
 }
 
 #[tauri::command]
@@ -223,8 +232,8 @@ fn chat_stop(core: State<'_, Core>) -> ChatStatus {
 
 #[tauri::command]
 #[specta::specta]
-fn chat_history(core: State<'_, Core>) -> ChatBatch {
-    core.chat_history()
+fn set_chat_transport(core: State<'_, Core>, transport: ChatTransport) -> AppResult<ChatTransport> {
+    core.set_chat_transport(transport)
 }
 
 #[tauri::command]

@@ -38,8 +38,6 @@ events! {
     NoticeEvent(Notice) = "kickstand://notice";
     /// A watched channel went live.
     WentLiveEvent(LiveEntry) = "kickstand://went-live";
-    /// Chat items and state, at most one per frame.
-    ChatEvent(ChatBatch) = "kickstand://chat";
 }
 
 pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
@@ -49,7 +47,6 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
             CoreEvent::Channel(c) => ChannelEvent(c).emit(&app),
             CoreEvent::Live(l) => LiveEvent(l).emit(&app),
             CoreEvent::StreamKeyHidden => StreamKeyHiddenEvent(()).emit(&app),
-            CoreEvent::Chat(b) => ChatEvent(b).emit(&app),
             CoreEvent::Notice(n) => {
                 if n.level == NoticeLevel::Error {
                     tracing::warn!(message = %n.message, "notice");

@@ -69,6 +69,8 @@ pub struct AppStatus {
     pub login_expires_at_ms: Option<i64>,
     /// Shown in the last week before that.
     pub relogin_warning: Option<String>,
+    /// The chat transport setting.
+    pub chat_transport: ChatTransport,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
@@ -185,14 +187,49 @@ pub enum NoticeLevel {
     Error,
 }
 
-/// The chat socket's state as the panel shows it.
+/// Which realtime transport chat uses.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatTransport {
+    /// What Kick's negotiation names (Centrifugo today, Pusher as fallback).
+    #[default]
+    Auto,
+    Centrifugo,
+    Pusher,
+}
+
+impl From<ChatTransport> for kick_chat::TransportChoice {
+    fn from(t: ChatTransport) -> Self {
+        match t {
+            ChatTransport::Auto => kick_chat::TransportChoice::Auto,
+            ChatTransport::Centrifugo => kick_chat::TransportChoice::Centrifugo,
+            ChatTransport::Pusher => kick_chat::TransportChoice::Pusher,
+        }
+    }
+}
+
+/// The chat socket's state as the panel shows it: which transport Kick
+/// gave (Centrifugo or Pusher) and, when it is down, why in plain words.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ChatStatus {
-    Off { reason: Option<String> },
-    Connecting,
-    Connected,
-    Reconnecting { in_ms: u64, reason: String },
+    Off {
+        reason: Option<String>,
+    },
+    Connecting {
+        transport: Option<String>,
+    },
+    Connected {
+        transport: String,
+        /// Why Kick's old Pusher values are in use (Kick's chat negotiation
+        /// failed; Kickstand keeps asking).
+        fallback: Option<String>,
+    },
+    Reconnecting {
+        in_ms: u64,
+        reason: String,
+        transport: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
@@ -221,22 +258,25 @@ pub struct ChatLine {
     pub created_at_ms: Option<i64>,
     /// Mentions the streamer.
     pub mention: bool,
+    /// Deleted by a moderator (or Kick's automod); the text is kept as sent.
+    pub deleted: bool,
 }
 
+/// One row of the chat panel. A line that arrives again (deleted) replaces
+/// the row with the same id.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatItem {
     Line(ChatLine),
-    Deleted {
-        message_id: String,
-    },
     /// Mod actions, subs, gifts, hosts: one line of text.
     Notice {
+        id: String,
         text: String,
     },
 }
 
-/// What arrived since the last push (event `kickstand://chat`, at most one per frame).
+/// What arrived since the last batch (at most one per frame), on the chat
+/// stream the panel opened; the first batch of a stream is the history.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatBatch {
     pub items: Vec<ChatItem>,

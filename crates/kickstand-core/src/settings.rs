@@ -19,6 +19,8 @@ pub struct Settings {
     /// Another Pusher host/app for the chat socket (full URL with
     /// `/app/{key}?protocol=7`); Kick's current one when unset.
     pub chat_url: Option<String>,
+    /// Chat over what Kick offers, or one transport forced.
+    pub chat_transport: crate::dto::ChatTransport,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             loopback_port: DEFAULT_LOOPBACK_PORT,
             chat_chatroom_id: None,
             chat_url: None,
+            chat_transport: Default::default(),
         }
     }
 }

@@ -49,7 +49,6 @@ class Store {
       kickstandStreamKeyHidden: () => this.keyHiddenTick++,
       kickstandNotice: (n) => this.toast(n.level, n.message),
       kickstandWentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
-      kickstandChat: (b) => chat.apply(b),
     });
     try {
       this.status = await api.appStatus();

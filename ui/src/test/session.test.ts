@@ -21,6 +21,7 @@ const loggedIn: AppStatus = {
   prompt: null,
   login_expires_at_ms: null,
   relogin_warning: null,
+  chat_transport: 'auto',
 };
 
 const channel: ChannelView = {

@@ -5,15 +5,21 @@
 
 use super::session::ModeState;
 use super::Core;
+use crate::chat::ChatSubscriber;
 use crate::dto::*;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::events::CoreEvent;
 
 impl Core {
-    /// Turns chat on: the unofficial socket for the own chatroom. In Kick
-    /// mode the chatroom id comes from `chatroom_id`, the settings, or a
-    /// best-effort lookup at kick.com (often blocked by Cloudflare).
-    pub async fn chat_start(&self, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
+    /// Turns chat on (the unofficial realtime socket of the own chat room)
+    /// and opens a stream to the panel: the history first, then the batches.
+    /// Chat already on for that room keeps its socket; the stream attaches.
+    /// In Kick mode the chatroom id comes from `chatroom_id`, the settings,
+    /// or a best-effort lookup at kick.com (often blocked by Cloudflare).
+    pub async fn chat_start(
+        &self,
+        chatroom_id: Option<u64>,
+        stream: ChatSubscriber,
+    ) -> AppResult<ChatStatus> {
         let client = self.client()?;
         let (me, demo, kick) = {
             let s = self.inner.session.lock().unwrap();
@@ -59,10 +65,22 @@ impl Core {
                 (room, found.and_then(|f| f.channel_id))
             }
         };
+        // Already on for this room: the new stream attaches.
+        {
+            let s = self.inner.session.lock().unwrap();
+            if let Some(c) = s.live().and_then(|l| l.chat.as_ref()) {
+                if c.chatroom_id == room {
+                    c.attach(stream);
+                    return Ok(c.snapshot().status);
+                }
+            }
+        }
         let mut cfg = chat_config(&kick, room, channel);
+        cfg.transport = settings.chat_transport.into();
         // A fixed Pusher socket from the settings skips negotiation.
         cfg.pusher_url = settings.chat_url.clone();
-        let service = crate::chat::start(cfg, me.name.clone(), self.inner.sink.clone());
+        let service = crate::chat::start(cfg, me.name.clone(), None);
+        service.attach(stream);
         let old = {
             let mut s = self.inner.session.lock().unwrap();
             match s.live_mut() {
@@ -77,12 +95,11 @@ impl Core {
                 }
             }
         };
-        if let Some(old) = old {
-            old.stop();
-        }
-        Ok(ChatStatus::Connecting)
+        drop(old);
+        Ok(ChatStatus::Connecting { transport: None })
     }
 
+    /// Turns chat off (its streams get the final state, then end).
     pub fn chat_stop(&self) -> ChatStatus {
         let old = self
             .inner
@@ -94,27 +111,30 @@ impl Core {
         if let Some(c) = old {
             c.stop();
         }
-        let st = ChatStatus::Off { reason: None };
-        self.emit(CoreEvent::Chat(ChatBatch {
-            items: vec![],
-            status: st.clone(),
-        }));
-        st
+        ChatStatus::Off { reason: None }
     }
 
-    /// The kept history (up to 2,000 items) and the state, for a panel that opens.
-    pub fn chat_history(&self) -> ChatBatch {
+    /// The kept history and the state now (tests; the panel uses the stream).
+    pub fn chat_snapshot(&self) -> ChatBatch {
         let s = self.inner.session.lock().unwrap();
         match s.live().and_then(|l| l.chat.as_ref()) {
-            Some(c) => ChatBatch {
-                items: c.history.lock().unwrap().iter().cloned().collect(),
-                status: c.status.lock().unwrap().clone(),
-            },
+            Some(c) => c.snapshot(),
             None => ChatBatch {
                 items: vec![],
                 status: ChatStatus::Off { reason: None },
             },
         }
+    }
+
+    /// Which realtime transport chat uses: what Kick offers (auto), or one
+    /// forced. Takes effect when chat is turned on next.
+    pub fn set_chat_transport(&self, choice: ChatTransport) -> AppResult<ChatTransport> {
+        self.edit_settings(|s| {
+            s.chat_transport = choice;
+            Ok(())
+        })?;
+        self.publish_status();
+        Ok(choice)
     }
 
     /// Sends through the official API (the message comes back over the socket).

@@ -186,10 +186,13 @@ impl Core {
     }
 
     pub fn status(&self) -> AppStatus {
-        let port = self.inner.settings.lock().unwrap().loopback_port;
+        let (port, transport) = {
+            let st = self.inner.settings.lock().unwrap();
+            (st.loopback_port, st.chat_transport)
+        };
         let keyring = self.inner.keyring.lock().unwrap().clone();
         let s = self.inner.session.lock().unwrap();
-        s.status(keyring, redirect_uri(port))
+        s.status(keyring, redirect_uri(port), transport)
     }
 
     pub(crate) fn publish_status(&self) -> AppStatus {

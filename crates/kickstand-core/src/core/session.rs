@@ -189,7 +189,12 @@ impl Session {
         std::mem::replace(&mut self.phase, phase)
     }
 
-    pub fn status(&self, keyring: KeyringStatus, redirect_uri: String) -> AppStatus {
+    pub fn status(
+        &self,
+        keyring: KeyringStatus,
+        redirect_uri: String,
+        chat_transport: ChatTransport,
+    ) -> AppStatus {
         let (phase, problem, prompt) = match &self.phase {
             Phase::Starting => (SessionPhase::Starting, None, None),
             Phase::NeedsCredentials => (SessionPhase::NeedsCredentials, None, None),
@@ -215,6 +220,7 @@ impl Session {
             prompt,
             login_expires_at_ms: expires_at.map(|t| t.timestamp_millis()),
             relogin_warning: expires_at.and_then(|t| relogin_warning(t - chrono::Utc::now())),
+            chat_transport,
         }
     }
 }
