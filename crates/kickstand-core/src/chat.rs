@@ -251,12 +251,15 @@ fn item(ev: ChatEvent, me: &str, notices: &mut u64) -> Option<ChatItem> {
     })
 }
 
+/// Sees every socket event before the panel does (the activity feed).
+pub type EventTap = Box<dyn Fn(&ChatEvent) + Send + Sync>;
+
 /// Starts the socket and the batching task; `on_event` sees every socket
 /// event first (the activity feed).
 pub fn start(
     cfg: ChatConfig,
     me: String,
-    on_event: Option<Box<dyn Fn(&ChatEvent) + Send + Sync>>,
+    on_event: Option<EventTap>,
 ) -> ChatService {
     let chatroom_id = cfg.chatroom_id;
     let (handle, mut rx) = kick_chat::spawn(cfg);
