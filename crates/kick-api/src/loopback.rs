@@ -19,10 +19,10 @@
 //! [`login_with_browser`] runs the whole desktop flow: bind, build the
 //! authorize URL, let the caller open it, wait, exchange the code.
 
-use crate::auth::TokenSet;
 use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,9 +1,9 @@
 //! `GET /public/v2/categories` with cursor paging (API.md §3.3).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, ApiResponse};
 use crate::ids::CategoryId;
-use crate::KickClient;
+use crate::transport::{ApiRequest, ApiResponse};
 use serde::Deserialize;
 
 /// Largest page Kick serves.

@@ -1,10 +1,11 @@
 //! `GET` and `PATCH /public/v1/channels` (API.md §3.2, §6).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::{CategoryId, UserId};
+pub use crate::models::CategoryRef;
 use crate::secret::Secret;
-use crate::KickClient;
+use crate::transport::ApiRequest;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -21,16 +22,6 @@ pub const MAX_TITLE_CHARS: usize = 140;
 pub const MAX_TAGS: usize = 10;
 /// Longest single tag.
 pub const MAX_TAG_CHARS: usize = 30;
-
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
-pub struct CategoryRef {
-    #[serde(default)]
-    pub id: CategoryId,
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub name: String,
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub thumbnail: String,
-}
 
 /// `stream` inside a channel. `url` and `key` are the ingest URL and the
 /// stream key: filled only for the token's own channel with `streamkey:read`,
@@ -290,7 +281,7 @@ mod tests {
           "category":{"id":15,"name":"Just Chatting","thumbnail":""},
           "stream":{"is_live":false,"start_time":"0001-01-01T00:00:00Z","viewer_count":0,
                     "custom_tags":null,"url":"","key":""},"new_field":1}],"message":"OK"}"#;
-        let r = crate::http::decode::<Vec<Channel>>("GET /public/v1/channels", body).unwrap();
+        let r = crate::transport::decode::<Vec<Channel>>("GET /public/v1/channels", body).unwrap();
         let c = &r.data[0];
         assert_eq!(c.broadcaster_user_id, UserId(7));
         assert_eq!(c.stream.start_time, None);

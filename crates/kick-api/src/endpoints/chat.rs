@@ -1,9 +1,9 @@
 //! `POST /public/v1/chat` and `DELETE /public/v1/chat/{message_id}` (API.md §3.5).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::{MessageId, UserId};
-use crate::KickClient;
+use crate::transport::{ApiRequest, RetryClass};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;

@@ -1,9 +1,9 @@
 //! Event (webhook) subscriptions: list, create, delete (API.md §3.8).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::{SubscriptionId, UserId};
-use crate::KickClient;
+use crate::transport::{ApiRequest, RetryClass};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! `GET /public/v1/kicks/leaderboard` (API.md §3.9): the token user's channel.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::transport::ApiRequest;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! One module per area of Kick's REST API (API.md §3). Each endpoint has a pure
 //! request builder (`*_request`, validates input, no I/O) and a method on
-//! [`crate::KickClient`] that runs it.
+//! [`crate::client::KickClient`] that runs it.
 
 pub mod categories;
 pub mod channels;

@@ -1,10 +1,10 @@
 //! Bans, timeouts and unbans: `POST` / `DELETE /public/v1/moderation/bans`
 //! (API.md §3.6). Durations are minutes, 1..=10080; unban carries a JSON body.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::transport::{ApiRequest, RetryClass};
 use reqwest::Method;
 use serde_json::{json, Value};
 

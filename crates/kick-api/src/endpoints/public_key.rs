@@ -1,8 +1,8 @@
 //! `GET /public/v1/public-key` (API.md §3.7): no auth.
 
+use crate::client::KickClient;
 use crate::error::Result;
-use crate::http::ApiRequest;
-use crate::KickClient;
+use crate::transport::ApiRequest;
 use serde::Deserialize;
 
 #[derive(Deserialize)]

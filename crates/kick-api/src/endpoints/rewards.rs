@@ -1,9 +1,9 @@
 //! Channel rewards and their redemptions (API.md §3.10): user token, own channel.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, ApiResponse, RetryClass};
 use crate::ids::{RedemptionId, RewardId, UserId};
-use crate::KickClient;
+use crate::transport::{ApiRequest, ApiResponse, RetryClass};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};

@@ -1,9 +1,9 @@
 //! `GET /public/v1/users` (API.md §3.1).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::transport::ApiRequest;
 use serde::Deserialize;
 
 /// Most ids accepted in one users call (undocumented; 50 is the platform's batch size).
@@ -76,7 +76,7 @@ mod tests {
     #[test]
     fn decodes_fixture_tolerantly() {
         let body = br#"{"data":[{"user_id":123,"name":"streamer","email":null,"profile_picture":"https://x/p.png","extra":true}],"message":"OK"}"#;
-        let r = crate::http::decode::<Vec<User>>("GET /public/v1/users", body).unwrap();
+        let r = crate::transport::decode::<Vec<User>>("GET /public/v1/users", body).unwrap();
         assert_eq!(r.data[0].user_id, UserId(123));
         assert_eq!(r.data[0].email, "");
     }
