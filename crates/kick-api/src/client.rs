@@ -7,8 +7,8 @@ use crate::auth::TokenManager;
 use crate::config::KickConfig;
 use crate::error::{Error, Result};
 use crate::transport::{
-    build_http, decode, kick_message, parse_retry_after, ApiRequest, ApiResponse, AuthMode,
-    RetryClass,
+    build_http, decode, kick_message, network_error, parse_retry_after, ApiRequest, ApiResponse,
+    AuthMode, RetryClass,
 };
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -117,10 +117,7 @@ impl KickClient {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(Error::Network {
-                        endpoint: req.endpoint,
-                        message: e.without_url().to_string(),
-                    });
+                    return Err(network_error(req.endpoint, e));
                 }
             };
             let status = resp.status();
@@ -132,10 +129,7 @@ impl KickClient {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(Error::Network {
-                        endpoint: req.endpoint,
-                        message: e.without_url().to_string(),
-                    });
+                    return Err(network_error(req.endpoint, e));
                 }
             };
             if status.is_success() {
@@ -202,5 +196,85 @@ impl KickClient {
                 message: kick_message(&body),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::RetryPolicy;
+    use crate::error::NetworkKind;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    /// One attempt, a short timeout, nothing but the public key route.
+    async fn fail_against(base: String) -> Error {
+        let mut config = KickConfig::new(base.clone(), base).with_retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        });
+        config.request_timeout = Duration::from_millis(500);
+        let req =
+            ApiRequest::get("GET /public/v1/public-key", "/public/v1/public-key?x=1").no_auth();
+        KickClient::anonymous(config)
+            .execute::<serde_json::Value>(req)
+            .await
+            .unwrap_err()
+    }
+
+    fn kind_of(e: &Error) -> NetworkKind {
+        match e {
+            Error::Network { kind, source, .. } => {
+                assert!(source.url().is_none(), "the URL stays out of the error");
+                assert!(!e.to_string().contains("x=1"), "{e}");
+                assert!(std::error::Error::source(e).is_some());
+                *kind
+            }
+            other => panic!("not a network error: {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_port_is_a_refused_connection() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let e = fail_against(format!("http://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Refused, "{e}");
+        assert!(e.to_string().contains("connection refused"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_a_timeout() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            // Read the request, never answer.
+            while s.read(&mut buf).await.unwrap_or(0) > 0 {}
+        });
+        let e = fail_against(format!("http://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Timeout, "{e}");
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn plain_tcp_behind_https_is_a_tls_failure() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await; // the ClientHello
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let e = fail_against(format!("https://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Tls, "{e}");
+        server.abort();
     }
 }

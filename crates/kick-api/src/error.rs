@@ -1,6 +1,7 @@
 //! The one error type of the Kick client. It keeps the endpoint, the HTTP
 //! status and Kick's own message; it never holds a token or a secret.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,11 +61,14 @@ pub enum Error {
         message: String,
     },
 
-    /// Could not reach Kick (DNS, connect, TLS, timeout, reset).
-    #[error("{endpoint}: could not reach Kick: {message}")]
+    /// Could not reach Kick (DNS, connect, TLS, timeout, reset). `source`
+    /// is reqwest's error without its URL (a URL may carry a query).
+    #[error("{endpoint}: could not reach Kick ({kind}): {}", chain(source))]
     Network {
         endpoint: &'static str,
-        message: String,
+        kind: NetworkKind,
+        #[source]
+        source: Arc<reqwest::Error>,
     },
 
     /// An OAuth grant, revoke or introspection failed.
@@ -99,4 +103,47 @@ impl Error {
             reason: reason.into(),
         }
     }
+}
+
+/// What kind of network failure kept a request from Kick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkKind {
+    /// Kick did not answer in time (connect or whole request).
+    Timeout,
+    /// Nothing listens at Kick's address (connection refused).
+    Refused,
+    /// The TLS handshake failed (certificate, protocol, a proxy in between).
+    Tls,
+    /// Kick's host name could not be resolved.
+    Dns,
+    /// Anything else (a reset connection, a broken answer...).
+    Other,
+}
+
+impl std::fmt::Display for NetworkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NetworkKind::Timeout => "timed out",
+            NetworkKind::Refused => "connection refused",
+            NetworkKind::Tls => "TLS failed",
+            NetworkKind::Dns => "DNS lookup failed",
+            NetworkKind::Other => "connection failed",
+        })
+    }
+}
+
+/// An error and its causes in one line (reqwest's own message alone is
+/// only "error sending request").
+fn chain(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }

@@ -35,7 +35,7 @@ pub mod webhook;
 pub use auth::TokenManager;
 pub use client::KickClient;
 pub use config::{KickConfig, RetryPolicy};
-pub use error::{Error, Result};
+pub use error::{Error, NetworkKind, Result};
 pub use ids::*;
 pub use loopback::{login_with_browser, LoopbackListener};
 pub use oauth::{AuthorizationRequest, Introspection, OAuthClient, TokenHint};

@@ -32,7 +32,7 @@ use crate::config::KickConfig;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::token::{TokenKind, TokenSet};
-use crate::transport::{build_http, decode, kick_message};
+use crate::transport::{build_http, decode, kick_message, network_error};
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
@@ -354,13 +354,6 @@ pub(crate) fn redact(mut message: String, secrets: &[&Secret]) -> String {
     message
 }
 
-fn network_error(endpoint: &'static str, e: reqwest::Error) -> Error {
-    Error::Network {
-        endpoint,
-        message: e.without_url().to_string(),
-    }
-}
-
 type OAuthHttpError = HttpClientError<reqwest::Error>;
 
 /// Turns an `oauth2` failure into our error, with Kick's message and the
@@ -376,12 +369,9 @@ fn token_error(
         RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
             return network_error("POST /oauth/token", *e);
         }
-        RequestTokenError::Request(other) => {
-            return Error::Network {
-                endpoint: "POST /oauth/token",
-                message: other.to_string(),
-            };
-        }
+        // Building the answer for `oauth2` failed (an invalid header from
+        // the server): not a network failure, and nothing else is possible.
+        RequestTokenError::Request(other) => other.to_string(),
         // A success status whose body we could not read: the body may hold
         // tokens, so only the failing field is named, never the body.
         RequestTokenError::Parse(e, _) if status.is_none_or(|s| (200..300).contains(&s)) => {

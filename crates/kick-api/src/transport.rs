@@ -5,10 +5,11 @@
 //! tokens; the pipeline that sends requests lives in [`crate::client`].
 
 use crate::config::KickConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, NetworkKind, Result};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Whether a request needs a bearer token.
@@ -119,6 +120,56 @@ pub(crate) fn build_http(config: &KickConfig) -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("a reqwest client with rustls and no redirects always builds")
+}
+
+/// A request that did not get an answer from Kick, with its cause kept
+/// (without the URL: a query may carry ids or a token hint) and classified.
+pub(crate) fn network_error(endpoint: &'static str, e: reqwest::Error) -> Error {
+    let kind = network_kind(e.is_timeout(), &e);
+    Error::Network {
+        endpoint,
+        kind,
+        source: Arc::new(e.without_url()),
+    }
+}
+
+/// Classifies a failed request by its cause chain: a timeout (reqwest says
+/// so), a refused connection (`io::ErrorKind::ConnectionRefused`), a rustls
+/// error (tokio-rustls wraps it in an `io::Error`, reqwest wraps that in
+/// another; `io::Error::source` skips the wrapped error, so the walk goes
+/// through `get_ref`), a failed name lookup
+/// (hyper-util's connector calls it "dns error"; the getaddrinfo text is the
+/// other sign), anything else.
+fn network_kind(timed_out: bool, e: &(dyn std::error::Error + 'static)) -> NetworkKind {
+    if timed_out {
+        return NetworkKind::Timeout;
+    }
+    let mut kind = NetworkKind::Other;
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.is::<rustls::Error>() {
+            return NetworkKind::Tls;
+        }
+        let text = c.to_string();
+        if text == "dns error" || text.starts_with("failed to lookup address information") {
+            // Keep looking: a refused connection or TLS below says more.
+            kind = NetworkKind::Dns;
+        }
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => return NetworkKind::Refused,
+                    std::io::ErrorKind::TimedOut => return NetworkKind::Timeout,
+                    _ => {}
+                }
+                // `io::Error::source` skips the wrapped error itself.
+                io.get_ref()
+                    .map(|inner| inner as &(dyn std::error::Error + 'static))
+            }
+            None => c.source(),
+        };
+    }
+    kind
 }
 
 /// Extracts a human message from a Kick error body: `message`, then
@@ -258,5 +309,58 @@ mod tests {
             "<html>Bad gateway</html>"
         );
         assert_eq!(kick_message(b""), "no details given");
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{msg}")]
+    struct Wrap {
+        msg: &'static str,
+        #[source]
+        cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+    }
+
+    fn wrap(msg: &'static str, cause: impl std::error::Error + Send + Sync + 'static) -> Wrap {
+        Wrap {
+            msg,
+            cause: Some(Box::new(cause)),
+        }
+    }
+
+    #[test]
+    fn network_kinds_from_the_cause_chain() {
+        use std::io;
+        let refused = wrap(
+            "tcp connect error",
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+        );
+        assert_eq!(network_kind(false, &refused), NetworkKind::Refused);
+        assert_eq!(network_kind(true, &refused), NetworkKind::Timeout);
+        // reqwest 0.12's shape: io::Error(Other, io::Error(InvalidData, rustls::Error)).
+        let tls = wrap(
+            "client error",
+            io::Error::other(io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::DecryptError,
+            )),
+        );
+        assert_eq!(network_kind(false, &tls), NetworkKind::Tls);
+        let dns = wrap(
+            "client error (Connect)",
+            wrap(
+                "dns error",
+                io::Error::other("failed to lookup address information: Name or service not known"),
+            ),
+        );
+        assert_eq!(network_kind(false, &dns), NetworkKind::Dns);
+        let reset = wrap(
+            "client error",
+            io::Error::from(io::ErrorKind::ConnectionReset),
+        );
+        assert_eq!(network_kind(false, &reset), NetworkKind::Other);
+        let bare = Wrap {
+            msg: "error sending request",
+            cause: None,
+        };
+        assert_eq!(network_kind(false, &bare), NetworkKind::Other);
     }
 }
