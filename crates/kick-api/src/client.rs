@@ -80,6 +80,9 @@ impl KickClient {
 
     /// Sends with auth, 401 refresh and retries; returns a 2xx status and body.
     async fn send(&self, req: &ApiRequest) -> Result<(StatusCode, Vec<u8>)> {
+        if let Some(observer) = &self.inner.config.observer {
+            observer.notify(req.endpoint, req.scope);
+        }
         let policy = &self.inner.config.retry;
         let mut attempt: u32 = 0;
         let mut refreshed = false;

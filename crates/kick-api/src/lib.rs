@@ -34,7 +34,7 @@ pub mod webhook;
 
 pub use auth::TokenManager;
 pub use client::KickClient;
-pub use config::{KickConfig, RetryPolicy};
+pub use config::{KickConfig, RequestObserver, RetryPolicy};
 pub use error::{Error, NetworkKind, Result};
 pub use ids::*;
 pub use loopback::{login_with_browser, LoopbackListener};

@@ -42,6 +42,10 @@ pub struct ApiRequest {
     pub body: Option<serde_json::Value>,
     pub auth: AuthMode,
     pub retry: RetryClass,
+    /// The OAuth scope a user token needs for this endpoint (API.md §2.6,
+    /// §3.0), `None` when Kick declares none. Set by every endpoint builder;
+    /// `crate::endpoints::ENDPOINTS` lists the same pairs.
+    pub scope: Option<&'static str>,
 }
 
 impl ApiRequest {
@@ -59,6 +63,7 @@ impl ApiRequest {
             body: None,
             auth: AuthMode::Bearer,
             retry,
+            scope: None,
         }
     }
 
@@ -83,6 +88,11 @@ impl ApiRequest {
 
     pub fn no_auth(mut self) -> Self {
         self.auth = AuthMode::None;
+        self
+    }
+
+    pub fn scope(mut self, scope: Option<&'static str>) -> Self {
+        self.scope = scope;
         self
     }
 }

@@ -45,7 +45,7 @@ impl CategoryQuery {
 }
 
 pub fn categories_request(q: &CategoryQuery) -> Result<ApiRequest> {
-    let mut req = ApiRequest::get("GET /public/v2/categories", "/public/v2/categories");
+    let mut req = ApiRequest::get("GET /public/v2/categories", "/public/v2/categories").scope(None);
     for n in &q.names {
         let n = n.trim();
         if n.chars().count() < MIN_CATEGORY_NAME {

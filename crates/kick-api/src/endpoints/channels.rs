@@ -4,6 +4,7 @@ use crate::client::KickClient;
 use crate::error::{Error, Result};
 use crate::ids::{CategoryId, UserId};
 pub use crate::models::CategoryRef;
+use crate::scopes;
 use crate::secret::Secret;
 use crate::transport::ApiRequest;
 use chrono::{DateTime, Utc};
@@ -94,7 +95,8 @@ pub enum ChannelLookup<'a> {
 }
 
 pub fn channels_request(lookup: ChannelLookup<'_>) -> Result<ApiRequest> {
-    let mut req = ApiRequest::get("GET /public/v1/channels", "/public/v1/channels");
+    let mut req = ApiRequest::get("GET /public/v1/channels", "/public/v1/channels")
+        .scope(Some(scopes::CHANNEL_READ));
     match lookup {
         ChannelLookup::Own => {}
         ChannelLookup::Ids(ids) => {
@@ -118,6 +120,17 @@ pub fn channels_request(lookup: ChannelLookup<'_>) -> Result<ApiRequest> {
         }
     }
     Ok(req)
+}
+
+/// The token user's own channel, read for its stream URL and key: the same
+/// call as [`ChannelLookup::Own`], but what the caller wants from it needs
+/// `streamkey:read` (without it Kick sends empty strings, API.md §6).
+pub fn stream_key_request() -> ApiRequest {
+    ApiRequest::get(
+        "GET /public/v1/channels (stream key)",
+        "/public/v1/channels",
+    )
+    .scope(Some(scopes::STREAMKEY_READ))
 }
 
 fn check_count(what: &'static str, n: usize) -> Result<()> {
@@ -197,7 +210,8 @@ pub fn update_channel_request(patch: &ChannelPatch) -> Result<ApiRequest> {
         "PATCH /public/v1/channels",
         "/public/v1/channels",
     )
-    .json(Value::Object(body)))
+    .json(Value::Object(body))
+    .scope(Some(scopes::CHANNEL_WRITE)))
 }
 
 impl KickClient {
@@ -212,6 +226,17 @@ impl KickClient {
         let list: Vec<Channel> = self.channels(ChannelLookup::Own).await?;
         list.into_iter().next().ok_or_else(|| Error::Decode {
             endpoint: "GET /public/v1/channels",
+            path: "data".into(),
+            message: "empty list for the token's own channel".into(),
+        })
+    }
+
+    /// The token user's own channel, asked for its stream URL and key
+    /// ([`Channel::stream_credentials`]; needs `streamkey:read`).
+    pub async fn own_channel_with_stream_key(&self) -> Result<Channel> {
+        let list: Vec<Channel> = self.execute(stream_key_request()).await?.data;
+        list.into_iter().next().ok_or_else(|| Error::Decode {
+            endpoint: "GET /public/v1/channels (stream key)",
             path: "data".into(),
             message: "empty list for the token's own channel".into(),
         })

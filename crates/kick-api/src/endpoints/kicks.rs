@@ -3,6 +3,7 @@
 use crate::client::KickClient;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
+use crate::scopes;
 use crate::transport::ApiRequest;
 use serde::Deserialize;
 
@@ -35,7 +36,8 @@ pub fn leaderboard_request(top: u32) -> Result<ApiRequest> {
         "GET /public/v1/kicks/leaderboard",
         "/public/v1/kicks/leaderboard",
     )
-    .query("top", top))
+    .query("top", top)
+    .scope(Some(scopes::KICKS_READ)))
 }
 
 impl KickClient {

@@ -74,7 +74,8 @@ pub fn livestreams_request(q: &LivestreamQuery) -> Result<ApiRequest> {
             format!("at most {MAX_V2_FILTERS} categories and {MAX_V2_FILTERS} languages"),
         ));
     }
-    let mut req = ApiRequest::get("GET /public/v2/livestreams", "/public/v2/livestreams");
+    let mut req =
+        ApiRequest::get("GET /public/v2/livestreams", "/public/v2/livestreams").scope(None);
     for c in &q.category_ids {
         req = req.query("category_id", c);
     }
@@ -107,11 +108,20 @@ pub fn users_livestreams_request(ids: &[UserId]) -> Result<ApiRequest> {
     let mut req = ApiRequest::get(
         "GET /public/v1/users/livestreams",
         "/public/v1/users/livestreams",
-    );
+    )
+    .scope(None);
     for id in ids {
         req = req.query("user_id", id);
     }
     Ok(req)
+}
+
+pub fn livestream_stats_request() -> ApiRequest {
+    ApiRequest::get(
+        "GET /public/v1/livestreams/stats",
+        "/public/v1/livestreams/stats",
+    )
+    .scope(None)
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -148,11 +158,7 @@ impl KickClient {
 
     /// Number of live streams platform-wide.
     pub async fn livestream_stats(&self) -> Result<LivestreamStats> {
-        let req = ApiRequest::get(
-            "GET /public/v1/livestreams/stats",
-            "/public/v1/livestreams/stats",
-        );
-        Ok(self.execute(req).await?.data)
+        Ok(self.execute(livestream_stats_request()).await?.data)
     }
 }
 

@@ -5,6 +5,13 @@ use crate::error::Result;
 use crate::transport::ApiRequest;
 use serde::Deserialize;
 
+/// Kick's webhook key: no token, no scope.
+pub fn public_key_request() -> ApiRequest {
+    ApiRequest::get("GET /public/v1/public-key", "/public/v1/public-key")
+        .no_auth()
+        .scope(None)
+}
+
 #[derive(Deserialize)]
 struct PublicKey {
     public_key: String,
@@ -13,8 +20,7 @@ struct PublicKey {
 impl KickClient {
     /// The PEM public key Kick signs webhooks with.
     pub async fn public_key(&self) -> Result<String> {
-        let req = ApiRequest::get("GET /public/v1/public-key", "/public/v1/public-key").no_auth();
-        let k: PublicKey = self.execute(req).await?.data;
+        let k: PublicKey = self.execute(public_key_request()).await?.data;
         Ok(k.public_key)
     }
 }

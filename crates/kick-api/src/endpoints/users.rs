@@ -3,6 +3,7 @@
 use crate::client::KickClient;
 use crate::error::{Error, Result};
 use crate::ids::UserId;
+use crate::scopes;
 use crate::transport::ApiRequest;
 use serde::Deserialize;
 
@@ -29,7 +30,8 @@ pub fn users_request(ids: &[UserId]) -> Result<ApiRequest> {
             format!("at most {MAX_USER_IDS} per call, got {}", ids.len()),
         ));
     }
-    let mut req = ApiRequest::get("GET /public/v1/users", "/public/v1/users");
+    let mut req =
+        ApiRequest::get("GET /public/v1/users", "/public/v1/users").scope(Some(scopes::USER_READ));
     for id in ids {
         req = req.query("id", id);
     }
