@@ -71,10 +71,6 @@ impl TokenManager {
         }
     }
 
-    pub fn kind(&self) -> TokenKind {
-        self.kind
-    }
-
     /// A copy of the current token set, if any.
     pub fn snapshot(&self) -> Option<TokenSet> {
         self.current.lock().unwrap().clone()
@@ -83,11 +79,6 @@ impl TokenManager {
     /// How many renewals (refresh or client-credentials grants) this manager made.
     pub fn renewals(&self) -> u64 {
         self.renewals.load(Ordering::Relaxed)
-    }
-
-    /// Forget the tokens (logout). Later requests fail with `NotAuthenticated`.
-    pub fn clear(&self) {
-        *self.current.lock().unwrap() = None;
     }
 
     /// Ends the session for good (logout): from now on nothing is renewed

@@ -55,10 +55,6 @@ impl KickClient {
         }
     }
 
-    pub fn config(&self) -> &KickConfig {
-        &self.inner.config
-    }
-
     pub fn tokens(&self) -> Option<&Arc<TokenManager>> {
         self.inner.tokens.as_ref()
     }

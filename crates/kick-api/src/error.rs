@@ -78,10 +78,6 @@ pub enum Error {
         status: Option<u16>,
         message: String,
     },
-
-    /// Persisting tokens failed (for example the OS keyring is locked).
-    #[error("could not store the Kick tokens: {0}")]
-    TokenStore(String),
 }
 
 impl Error {

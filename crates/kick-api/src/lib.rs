@@ -37,7 +37,7 @@ pub use client::KickClient;
 pub use config::{KickConfig, RequestObserver, RetryPolicy};
 pub use error::{Error, NetworkKind, Result};
 pub use ids::*;
-pub use loopback::{login_with_browser, LoopbackListener};
+pub use loopback::LoopbackListener;
 pub use oauth::{AuthorizationRequest, Introspection, OAuthClient, TokenHint};
 pub use secret::Secret;
 pub use token::{NoopSink, TokenKind, TokenSet, TokenSink};

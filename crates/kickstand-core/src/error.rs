@@ -104,7 +104,6 @@ impl From<kick_api::Error> for AppError {
                 format!("Kick answered in an unexpected format ({endpoint}, field {path})."),
             ),
             E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
-            E::TokenStore(m) => AppError::new(ErrorCode::KeyringUnavailable, m),
         }
     }
 }
