@@ -108,6 +108,3 @@ string_id!(
     /// An emote id (string in the docs, a number in some clients).
     EmoteId
 );
-
-/// The broadcaster of a channel is identified by its owner's user id.
-pub type BroadcasterId = UserId;

@@ -7,7 +7,7 @@
 //! refused; when a signature fails, the key is fetched again once (rate
 //! limited) in case Kick rotated it.
 
-use crate::KickClient;
+use crate::client::KickClient;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
@@ -366,7 +366,7 @@ pub struct StreamMetadata {
     pub has_mature_content: bool,
     /// The lower-case key; a deprecated duplicate `Category` is ignored.
     #[serde(default)]
-    pub category: Option<crate::endpoints::channels::CategoryRef>,
+    pub category: Option<crate::models::CategoryRef>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -459,10 +459,10 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// Parses a body by event type; the error names the failing field.
-    pub fn parse(event_type: &str, body: &[u8]) -> Result<Self, crate::Error> {
-        fn de<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    pub fn parse(event_type: &str, body: &[u8]) -> Result<Self, crate::error::Error> {
+        fn de<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::error::Error> {
             let d = &mut serde_json::Deserializer::from_slice(body);
-            serde_path_to_error::deserialize(d).map_err(|e| crate::Error::Decode {
+            serde_path_to_error::deserialize(d).map_err(|e| crate::error::Error::Decode {
                 endpoint: "webhook",
                 path: e.path().to_string(),
                 message: e.inner().to_string(),

@@ -186,7 +186,7 @@ pub async fn search_categories(
 
 /// The ingest URL and stream key of the own channel (needs `streamkey:read`).
 pub async fn stream_key(client: &KickClient) -> Result<(Secret, Secret), kick_api::Error> {
-    let c = client.own_channel().await?;
+    let c = client.own_channel_with_stream_key().await?;
     match c.stream_credentials() {
         Some((url, key)) => Ok((url.clone(), key.clone())),
         None => Err(kick_api::Error::Api {

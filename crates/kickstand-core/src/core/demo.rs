@@ -37,7 +37,11 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
     })
     .await
     .map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
-    let kick = KickConfig::new(fake.oauth_base(), fake.api_base());
+    let kick = KickConfig {
+        // The configured request observer (tests) sees the demo's calls too.
+        observer: opts.kick.observer.clone(),
+        ..KickConfig::new(fake.oauth_base(), fake.api_base())
+    };
     if let Some(path) = &opts.demo_info_file {
         let info = serde_json::json!({
             "oauth_base": fake.info.oauth_base,

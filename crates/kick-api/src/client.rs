@@ -1,114 +1,18 @@
 //! The request pipeline: bearer auth, one refresh-and-retry on 401, bounded
-//! exponential backoff with jitter on 429 and 5xx, `Retry-After` honoured,
-//! Kick's `{data, message}` envelope decoded with the failing field named.
+//! exponential backoff with jitter on 429 and 5xx, `Retry-After` honoured.
+//! Requests are built by [`crate::endpoints`] as [`ApiRequest`]s and decoded
+//! by [`crate::transport`].
 
 use crate::auth::TokenManager;
 use crate::config::KickConfig;
-use crate::error::{kick_message, Error, Result};
-use reqwest::{Method, StatusCode};
+use crate::error::{Error, Result};
+use crate::transport::{
+    build_http, decode, kick_message, network_error, parse_retry_after, ApiRequest, ApiResponse,
+    AuthMode, RetryClass,
+};
+use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Whether a request needs a bearer token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AuthMode {
-    Bearer,
-    None,
-}
-
-/// Which failures may be retried without risk of doing the thing twice.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RetryClass {
-    /// Safe to repeat: retry on 429, 5xx and network errors.
-    Idempotent,
-    /// Not safe to repeat (sending a chat message): retry only on 429 and
-    /// 503, where Kick did not act on the request.
-    NotIdempotent,
-}
-
-/// A fully built request, before any I/O. Endpoint functions build these
-/// (validating their input) so that building can be tested without a server.
-#[derive(Clone, Debug)]
-pub struct ApiRequest {
-    /// Human name used in errors, e.g. `GET /public/v1/channels`.
-    pub endpoint: &'static str,
-    pub method: Method,
-    /// Path on the API host, starting with `/public/`.
-    pub path: String,
-    pub query: Vec<(&'static str, String)>,
-    pub body: Option<serde_json::Value>,
-    pub auth: AuthMode,
-    pub retry: RetryClass,
-}
-
-impl ApiRequest {
-    pub fn new(method: Method, endpoint: &'static str, path: impl Into<String>) -> Self {
-        let retry = if method == Method::POST {
-            RetryClass::NotIdempotent
-        } else {
-            RetryClass::Idempotent
-        };
-        ApiRequest {
-            endpoint,
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            auth: AuthMode::Bearer,
-            retry,
-        }
-    }
-
-    pub fn get(endpoint: &'static str, path: impl Into<String>) -> Self {
-        Self::new(Method::GET, endpoint, path)
-    }
-
-    pub fn query(mut self, key: &'static str, value: impl ToString) -> Self {
-        self.query.push((key, value.to_string()));
-        self
-    }
-
-    pub fn json(mut self, body: serde_json::Value) -> Self {
-        self.body = Some(body);
-        self
-    }
-
-    pub fn retry(mut self, retry: RetryClass) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    pub fn no_auth(mut self) -> Self {
-        self.auth = AuthMode::None;
-        self
-    }
-}
-
-/// A decoded success answer.
-#[derive(Debug, Clone)]
-pub struct ApiResponse<T> {
-    pub data: T,
-    pub message: Option<String>,
-    /// `pagination.next_cursor`, `None` when absent or empty (last page).
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Envelope<T> {
-    data: T,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    pagination: Option<Pagination>,
-}
-
-#[derive(Deserialize, Default)]
-struct Pagination {
-    #[serde(default)]
-    next_cursor: Option<String>,
-}
 
 struct ClientInner {
     http: reqwest::Client,
@@ -128,15 +32,6 @@ impl std::fmt::Debug for KickClient {
             .field("api_base", &self.inner.config.api_base)
             .finish_non_exhaustive()
     }
-}
-
-pub(crate) fn build_http(config: &KickConfig) -> reqwest::Client {
-    reqwest::Client::builder()
-        .user_agent(config.user_agent.clone())
-        .timeout(config.request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("a reqwest client with rustls and no redirects always builds")
 }
 
 impl KickClient {
@@ -160,10 +55,6 @@ impl KickClient {
         }
     }
 
-    pub fn config(&self) -> &KickConfig {
-        &self.inner.config
-    }
-
     pub fn tokens(&self) -> Option<&Arc<TokenManager>> {
         self.inner.tokens.as_ref()
     }
@@ -185,6 +76,9 @@ impl KickClient {
 
     /// Sends with auth, 401 refresh and retries; returns a 2xx status and body.
     async fn send(&self, req: &ApiRequest) -> Result<(StatusCode, Vec<u8>)> {
+        if let Some(observer) = &self.inner.config.observer {
+            observer.notify(req.endpoint, req.scope);
+        }
         let policy = &self.inner.config.retry;
         let mut attempt: u32 = 0;
         let mut refreshed = false;
@@ -222,10 +116,7 @@ impl KickClient {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(Error::Network {
-                        endpoint: req.endpoint,
-                        message: e.without_url().to_string(),
-                    });
+                    return Err(network_error(req.endpoint, e));
                 }
             };
             let status = resp.status();
@@ -237,10 +128,7 @@ impl KickClient {
                         tokio::time::sleep(policy.backoff(attempt)).await;
                         continue;
                     }
-                    return Err(Error::Network {
-                        endpoint: req.endpoint,
-                        message: e.without_url().to_string(),
-                    });
+                    return Err(network_error(req.endpoint, e));
                 }
             };
             if status.is_success() {
@@ -310,82 +198,82 @@ impl KickClient {
     }
 }
 
-/// Decodes a `{data, message, pagination}` envelope, naming the failing field.
-pub(crate) fn decode<T: DeserializeOwned>(
-    endpoint: &'static str,
-    body: &[u8],
-) -> Result<ApiResponse<T>> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let env: Envelope<T> = serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
-        endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
-    })?;
-    Ok(ApiResponse {
-        data: env.data,
-        message: env.message,
-        next_cursor: env
-            .pagination
-            .and_then(|p| p.next_cursor)
-            .filter(|c| !c.is_empty()),
-    })
-}
-
-fn parse_retry_after(h: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let v = h.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = chrono::DateTime::parse_from_rfc2822(v).ok()?;
-    let delta = when.with_timezone(&chrono::Utc) - chrono::Utc::now();
-    Some(delta.to_std().unwrap_or(Duration::ZERO))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::RetryPolicy;
+    use crate::error::NetworkKind;
+    use std::time::Duration;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
 
-    #[derive(Deserialize, Debug)]
-    struct Thing {
-        #[allow(dead_code)]
-        viewer_count: u64,
+    /// One attempt, a short timeout, nothing but the public key route.
+    async fn fail_against(base: String) -> Error {
+        let mut config = KickConfig::new(base.clone(), base).with_retry(RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        });
+        config.request_timeout = Duration::from_millis(500);
+        let req =
+            ApiRequest::get("GET /public/v1/public-key", "/public/v1/public-key?x=1").no_auth();
+        KickClient::anonymous(config)
+            .execute::<serde_json::Value>(req)
+            .await
+            .unwrap_err()
     }
 
-    #[test]
-    fn decode_names_the_failing_field() {
-        let body = br#"{"data":[{"viewer_count":1},{"viewer_count":"many"}],"message":"OK"}"#;
-        let err = decode::<Vec<Thing>>("GET /x", body).unwrap_err();
-        match err {
-            Error::Decode { path, .. } => assert_eq!(path, "data[1].viewer_count"),
-            other => panic!("{other:?}"),
+    fn kind_of(e: &Error) -> NetworkKind {
+        match e {
+            Error::Network { kind, source, .. } => {
+                assert!(source.url().is_none(), "the URL stays out of the error");
+                assert!(!e.to_string().contains("x=1"), "{e}");
+                assert!(std::error::Error::source(e).is_some());
+                *kind
+            }
+            other => panic!("not a network error: {other:?}"),
         }
     }
 
-    #[test]
-    fn empty_cursor_means_last_page() {
-        let r = decode::<Vec<u8>>(
-            "GET /x",
-            br#"{"data":[],"message":"OK","pagination":{"next_cursor":""}}"#,
-        )
-        .unwrap();
-        assert_eq!(r.next_cursor, None);
-        let r = decode::<Vec<u8>>(
-            "GET /x",
-            br#"{"data":[],"pagination":{"next_cursor":"abcd"}}"#,
-        )
-        .unwrap();
-        assert_eq!(r.next_cursor.as_deref(), Some("abcd"));
+    #[tokio::test]
+    async fn a_closed_port_is_a_refused_connection() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let e = fail_against(format!("http://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Refused, "{e}");
+        assert!(e.to_string().contains("connection refused"), "{e}");
     }
 
-    #[test]
-    fn retry_after_seconds_and_date() {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert(reqwest::header::RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(parse_retry_after(&h), Some(Duration::from_secs(3)));
-        h.insert(
-            reqwest::header::RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
-        );
-        assert_eq!(parse_retry_after(&h), Some(Duration::ZERO));
+    #[tokio::test]
+    async fn a_silent_server_is_a_timeout() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            // Read the request, never answer.
+            while s.read(&mut buf).await.unwrap_or(0) > 0 {}
+        });
+        let e = fail_against(format!("http://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Timeout, "{e}");
+        server.abort();
+    }
+
+    #[tokio::test]
+    async fn plain_tcp_behind_https_is_a_tls_failure() {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await; // the ClientHello
+            let _ = s
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let e = fail_against(format!("https://127.0.0.1:{port}")).await;
+        assert_eq!(kind_of(&e), NetworkKind::Tls, "{e}");
+        server.abort();
     }
 }
