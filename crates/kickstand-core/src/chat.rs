@@ -55,7 +55,7 @@ impl ChatLog {
         }
         if let ChatEvent::MessageDeleted { message_id, .. } = &ev {
             let hit = self.history.iter_mut().rev().find_map(|x| match x {
-                ChatItem::Line(l) if &l.id == message_id && !l.deleted => Some(l),
+                ChatItem::Line(l) if l.id.as_str() == message_id && !l.deleted => Some(l),
                 _ => None,
             });
             if let Some(l) = hit {
@@ -156,8 +156,9 @@ fn line(m: kick_chat::ChatMessage, me: &str) -> ChatLine {
             .to_lowercase()
             .contains(&format!("@{}", me.to_lowercase()));
     ChatLine {
-        id: m.id,
-        user_id: m.sender.id,
+        // kick-chat keeps Kick's raw ids; here they become the API's types.
+        id: kick_api::MessageId(m.id),
+        user_id: kick_api::UserId(m.sender.id),
         username: m.sender.username,
         color: m.sender.color,
         badges: m.sender.badges.into_iter().map(|b| b.kind).collect(),
@@ -256,11 +257,7 @@ pub type EventTap = Box<dyn Fn(&ChatEvent) + Send + Sync>;
 
 /// Starts the socket and the batching task; `on_event` sees every socket
 /// event first (the activity feed).
-pub fn start(
-    cfg: ChatConfig,
-    me: String,
-    on_event: Option<EventTap>,
-) -> ChatService {
+pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatService {
     let chatroom_id = cfg.chatroom_id;
     let (handle, mut rx) = kick_chat::spawn(cfg);
     let shared = Arc::new(Mutex::new(Shared {
@@ -335,7 +332,7 @@ mod tests {
         b.items
             .iter()
             .map(|i| match i {
-                ChatItem::Line(l) => l.id.clone(),
+                ChatItem::Line(l) => l.id.0.clone(),
                 ChatItem::Notice { id, .. } => id.clone(),
             })
             .collect()
@@ -382,7 +379,7 @@ mod tests {
         let b = log.take_batch().unwrap();
         match &b.items[..] {
             [ChatItem::Line(l)] => {
-                assert_eq!(l.id, "a");
+                assert_eq!(l.id.as_str(), "a");
                 assert!(l.deleted);
                 // The text stays as Kick sent it; the panel decides how to show it.
                 assert_eq!(

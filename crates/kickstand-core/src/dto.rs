@@ -5,6 +5,7 @@
 //! Nothing here holds a token or the client secret; the stream key appears
 //! only in [`StreamKeyReveal`], the answer of the one reveal command.
 
+use kick_api::{CategoryId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -35,7 +36,7 @@ pub enum SessionPhase {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct UserSummary {
-    pub user_id: u64,
+    pub user_id: UserId,
     pub name: String,
     pub profile_picture: String,
 }
@@ -75,7 +76,7 @@ pub struct AppStatus {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct CategoryView {
-    pub id: u64,
+    pub id: CategoryId,
     pub name: String,
     pub thumbnail: String,
 }
@@ -83,7 +84,7 @@ pub struct CategoryView {
 /// The streamer's own channel.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChannelView {
-    pub broadcaster_user_id: u64,
+    pub broadcaster_user_id: UserId,
     pub slug: String,
     pub display_name: String,
     pub avatar_url: String,
@@ -103,7 +104,7 @@ pub struct ChannelUpdate {
     #[specta(optional)]
     pub title: Option<String>,
     #[specta(optional)]
-    pub category_id: Option<u64>,
+    pub category_id: Option<CategoryId>,
     #[specta(optional)]
     pub tags: Option<Vec<String>>,
 }
@@ -247,8 +248,8 @@ pub enum ChatSpan {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatLine {
-    pub id: String,
-    pub user_id: u64,
+    pub id: MessageId,
+    pub user_id: UserId,
     pub username: String,
     pub color: String,
     pub badges: Vec<String>,
@@ -289,15 +290,15 @@ pub struct ChatSendRequest {
     pub content: String,
     /// Send as the app's bot instead of the streamer.
     pub as_bot: bool,
-    pub reply_to: Option<String>,
+    pub reply_to: Option<MessageId>,
 }
 
 /// A moderation action from the user card.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ModAction {
-    Delete { message_id: String },
-    Timeout { user_id: u64, minutes: u32 },
-    Ban { user_id: u64 },
-    Unban { user_id: u64 },
+    Delete { message_id: MessageId },
+    Timeout { user_id: UserId, minutes: u32 },
+    Ban { user_id: UserId },
+    Unban { user_id: UserId },
 }

@@ -123,7 +123,7 @@ async fn send_echo_moderate() {
 
     let msg = core
         .chat_moderate(ModAction::Timeout {
-            user_id: 7_300_001,
+            user_id: kickstand_core::kick_api::UserId(7_300_001),
             minutes: 10,
         })
         .await
@@ -135,9 +135,11 @@ async fn send_echo_moderate() {
         )
     })
     .await;
-    core.chat_moderate(ModAction::Unban { user_id: 7_300_001 })
-        .await
-        .unwrap();
+    core.chat_moderate(ModAction::Unban {
+        user_id: kickstand_core::kick_api::UserId(7_300_001),
+    })
+    .await
+    .unwrap();
     wait_for(&events, "unban notice", |b| {
         b.items
             .iter()
@@ -202,7 +204,7 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
 
 /// Ids of the chat lines a stream received, in the order it received them.
 fn line_ids(events: &Events) -> Vec<String> {
-    lines(events).into_iter().map(|l| l.id).collect()
+    lines(events).into_iter().map(|l| l.id.0).collect()
 }
 
 #[tokio::test]

@@ -60,7 +60,7 @@ async fn the_login_scopes_cover_every_endpoint_the_app_calls() {
     })
     .await
     .unwrap();
-    let viewer = 7_300_001;
+    let viewer = kick_api::UserId(7_300_001);
     core.chat_moderate(ModAction::Timeout {
         user_id: viewer,
         minutes: 1,

@@ -98,7 +98,10 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
         .cloned()
         .collect();
     for l in &kick_chat.lines() {
-        assert!(kick_ids.contains(&l.id), "a chat line not from Kick: {l:?}");
+        assert!(
+            kick_ids.contains(l.id.as_str()),
+            "a chat line not from Kick: {l:?}"
+        );
     }
     // And the demo's chat said nothing more after the switch.
     assert_eq!(demo_chat.lines().len(), demo_lines);
@@ -106,7 +109,7 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     // Moderation reaches the real Kick, never the demo.
     let viewer = CHATTER_ID_BASE + 4;
     core.chat_moderate(ModAction::Timeout {
-        user_id: viewer,
+        user_id: kick_api::UserId(viewer),
         minutes: 5,
     })
     .await

@@ -84,8 +84,11 @@ export type AppStatus = {
 	chat_transport: ChatTransport,
 };
 
+/**  A category id. */
+export type CategoryId = number;
+
 export type CategoryView = {
-	id: number,
+	id: CategoryId,
 	name: string,
 	thumbnail: string,
 };
@@ -103,13 +106,13 @@ export type ChannelLimits = {
 /**  An edit of the channel; `None` = unchanged. */
 export type ChannelUpdate = {
 	title?: string | null,
-	category_id?: number | null,
+	category_id?: CategoryId | null,
 	tags?: string[] | null,
 };
 
 /**  The streamer's own channel. */
 export type ChannelView = {
-	broadcaster_user_id: number,
+	broadcaster_user_id: UserId,
 	slug: string,
 	display_name: string,
 	avatar_url: string,
@@ -143,8 +146,8 @@ export type ChatItem = {
 { type: "notice"; id: string; text: string };
 
 export type ChatLine = {
-	id: string,
-	user_id: number,
+	id: MessageId,
+	user_id: UserId,
 	username: string,
 	color: string,
 	badges: string[],
@@ -163,7 +166,7 @@ export type ChatSendRequest = {
 	content: string,
 	/**  Send as the app's bot instead of the streamer. */
 	as_bot: boolean,
-	reply_to: string | null,
+	reply_to: MessageId | null,
 };
 
 export type ChatSpan = { kind: "text"; text: string } | 
@@ -255,8 +258,11 @@ export type LiveSnapshot = {
 	updated_at_ms: number | null,
 };
 
+/**  A chat message id (UUID). */
+export type MessageId = string;
+
 /**  A moderation action from the user card. */
-export type ModAction = { action: "delete"; message_id: string } | { action: "timeout"; user_id: number; minutes: number } | { action: "ban"; user_id: number } | { action: "unban"; user_id: number };
+export type ModAction = { action: "delete"; message_id: MessageId } | { action: "timeout"; user_id: UserId; minutes: number } | { action: "ban"; user_id: UserId } | { action: "unban"; user_id: UserId };
 
 /**  Where the app talks to: the embedded fake Kick, or kick.com. */
 export type Mode = "demo" | "kick";
@@ -304,8 +310,11 @@ export type StreamKeyReveal = {
 	hide_at_ms: number,
 };
 
+/**  A Kick user id; also the broadcaster id of that user's channel. */
+export type UserId = number;
+
 export type UserSummary = {
-	user_id: number,
+	user_id: UserId,
 	name: string,
 	profile_picture: string,
 };

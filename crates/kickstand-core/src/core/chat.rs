@@ -150,7 +150,7 @@ impl Core {
                     ChatAs::User { broadcaster: me }
                 },
                 content: req.content,
-                reply_to: req.reply_to.map(kick_api::MessageId::from),
+                reply_to: req.reply_to,
             })
             .await
             .map(|_| ())
@@ -164,19 +164,19 @@ impl Core {
         let me = self.me_id()?;
         let r = match action {
             ModAction::Delete { message_id } => client
-                .delete_chat_message(&kick_api::MessageId::from(message_id))
+                .delete_chat_message(&message_id)
                 .await
                 .map(|_| "Message deleted.".to_owned()),
             ModAction::Timeout { user_id, minutes } => client
-                .timeout(me, kick_api::UserId(user_id), minutes, None)
+                .timeout(me, user_id, minutes, None)
                 .await
                 .map(|_| format!("Timed out for {minutes} min.")),
             ModAction::Ban { user_id } => client
-                .ban(me, kick_api::UserId(user_id), None)
+                .ban(me, user_id, None)
                 .await
                 .map(|_| "Banned.".to_owned()),
             ModAction::Unban { user_id } => client
-                .unban(me, kick_api::UserId(user_id))
+                .unban(me, user_id)
                 .await
                 .map(|_| "Unbanned.".to_owned()),
         }

@@ -82,7 +82,7 @@ pub(crate) struct Live {
     /// The channel as last read (for a save whose read-back failed).
     pub channel: Option<ChannelView>,
     /// Categories seen in searches, by id (names for such a save).
-    pub categories: std::collections::HashMap<u64, CategoryView>,
+    pub categories: std::collections::HashMap<kick_api::CategoryId, CategoryView>,
 }
 
 impl Phase {
@@ -523,7 +523,7 @@ impl Core {
             .await
             .map_err(|e| self.app_error("GET /users", e))?;
         let user = UserSummary {
-            user_id: me.user_id.0,
+            user_id: me.user_id,
             name: me.name.clone(),
             profile_picture: me.profile_picture.clone(),
         };
@@ -876,7 +876,7 @@ impl Core {
             .lock()
             .unwrap()
             .live()
-            .map(|l| kick_api::UserId(l.user.user_id))
+            .map(|l| l.user.user_id)
             .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))
     }
 
