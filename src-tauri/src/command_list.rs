@@ -31,7 +31,19 @@ macro_rules! app_commands {
                 chat_send,
                 chat_moderate,
                 login,
-                copy_stream_key
+                copy_stream_key,
+                feed_open,
+                feed_mark_read,
+                stream_stats,
+                stream_history,
+                notify_prefs,
+                set_notify_prefs,
+                redemptions_refresh,
+                redemptions_decide,
+                rewards,
+                reward_create,
+                reward_update,
+                reward_delete
             ]
         )
     };

@@ -436,6 +436,69 @@ pub struct SubscriptionGifts {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A reward of a redemption event.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+pub struct RedeemedReward {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub id: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub title: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub cost: u64,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub description: String,
+}
+
+/// `channel.reward.redemption.updated` (API.md §5.6): the redeemer is a
+/// slim user.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct RewardRedemptionUpdated {
+    pub id: crate::ids::RedemptionId,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub user_input: String,
+    /// `pending`, `accepted` or `rejected`.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "crate::de::opt_timestamp")]
+    pub redeemed_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub reward: RedeemedReward,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub redeemer: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub broadcaster: EventUser,
+}
+
+/// The gift of a `kicks.gifted` event.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+pub struct KicksGift {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub amount: u64,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub name: String,
+    #[serde(default, rename = "type", deserialize_with = "crate::de::null_default")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tier: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub message: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub pinned_time_seconds: u64,
+}
+
+/// `kicks.gifted` (API.md §5.6; added 2025-10-21).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct KicksGifted {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub broadcaster: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub sender: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub gift: KicksGift,
+    #[serde(default, deserialize_with = "crate::de::opt_timestamp")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
 /// A Kick webhook event, by `Kick-Event-Type`. Unknown types are kept raw
 /// (ack and drop, API.md §5.6).
 #[derive(Clone, Debug, PartialEq)]
@@ -448,13 +511,9 @@ pub enum WebhookEvent {
     LivestreamStatusUpdated(LivestreamStatusUpdated),
     LivestreamMetadataUpdated(LivestreamMetadataUpdated),
     ModerationBanned(ModerationBanned),
-    /// Reward redemptions and KICKs gifts, kept as JSON.
-    RewardRedemptionUpdated(Value),
-    KicksGifted(Value),
-    Unknown {
-        event_type: String,
-        body: Value,
-    },
+    RewardRedemptionUpdated(RewardRedemptionUpdated),
+    KicksGifted(KicksGifted),
+    Unknown { event_type: String, body: Value },
 }
 
 impl WebhookEvent {

@@ -302,3 +302,157 @@ pub enum ModAction {
     Ban { user_id: UserId },
     Unban { user_id: UserId },
 }
+
+// ----- the evening: activity feed, stats, redemptions, rewards -----
+
+/// What happened, for the activity feed's filters.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// A named follow (Kick's webhook, or an older socket event).
+    Follow,
+    /// Followers Kick counted without names (the socket's follower goal).
+    Followers,
+    Sub,
+    Resub,
+    GiftedSubs,
+    Kicks,
+    Redemption,
+    Host,
+    Ban,
+    Timeout,
+    Live,
+    Offline,
+    TitleChanged,
+    CategoryChanged,
+}
+
+/// A redemption's state at Kick.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+/// What Kickstand knows of a redemption (to accept or reject it).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct RedemptionRef {
+    /// Kick's redemption id, once known (the socket does not carry it; the
+    /// webhook and the API do).
+    pub id: Option<kick_api::RedemptionId>,
+    pub reward_title: String,
+    pub input: String,
+    pub status: RedemptionStatus,
+    /// Why the last accept/reject of it failed, in Kick's words.
+    pub error: Option<String>,
+}
+
+/// One line of the activity feed. An item that comes again (a redemption
+/// accepted) replaces the one with the same id.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct FeedItem {
+    pub id: String,
+    pub kind: FeedKind,
+    pub at_ms: i64,
+    /// Who did it (the follower, the gifter, the host...), `None` if anonymous.
+    pub actor: Option<String>,
+    /// The line to show, e.g. "gg_gary subscribed for 3 months".
+    pub text: String,
+    /// A message, the input of a redemption, the recipients of a gift.
+    pub detail: Option<String>,
+    /// Months, subs gifted, KICKs, viewers, minutes of a timeout.
+    pub amount: Option<u64>,
+    pub redemption: Option<RedemptionRef>,
+    pub read: bool,
+}
+
+/// What the feed stream carries: changed or new items (newest last) and
+/// the unread count. The first batch of a stream is the kept history.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct FeedBatch {
+    pub items: Vec<FeedItem>,
+    pub unread: u32,
+    /// The first batch of a stream: replace what is shown.
+    pub reset: bool,
+}
+
+/// One viewer count sample of the stream.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct ViewerSample {
+    pub at_ms: i64,
+    pub viewers: u64,
+}
+
+/// The numbers of the current (or last) stream.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct StreamStats {
+    pub live: bool,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub title: String,
+    pub current_viewers: u64,
+    pub peak_viewers: u64,
+    pub average_viewers: u64,
+    pub new_followers: u64,
+    pub subs: u64,
+    pub gifted_subs: u64,
+    pub kicks: u64,
+    /// Chat messages in the last minute.
+    pub chat_per_minute: u64,
+    pub samples: Vec<ViewerSample>,
+}
+
+/// A past stream, for the history table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct StreamSummary {
+    pub started_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub title: String,
+    pub peak_viewers: u64,
+    pub average_viewers: u64,
+    pub new_followers: u64,
+    pub subs: u64,
+    pub gifted_subs: u64,
+    pub kicks: u64,
+}
+
+/// Accept or reject several redemptions; what Kick refused, per id.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct RedemptionResult {
+    pub applied: u32,
+    /// (redemption id, Kick's reason).
+    pub failed: Vec<(kick_api::RedemptionId, String)>,
+}
+
+/// Which feed items raise a desktop notification (while the window is not
+/// focused).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct NotifyPrefs {
+    pub kinds: Vec<FeedKind>,
+    /// KICKs gifts notify from this amount up.
+    pub kicks_min: u64,
+}
+
+impl Default for NotifyPrefs {
+    fn default() -> Self {
+        NotifyPrefs {
+            kinds: vec![
+                FeedKind::Sub,
+                FeedKind::Resub,
+                FeedKind::GiftedSubs,
+                FeedKind::Kicks,
+                FeedKind::Host,
+            ],
+            kicks_min: 100,
+        }
+    }
+}
+
+impl NotifyPrefs {
+    pub fn wants(&self, item: &FeedItem) -> bool {
+        self.kinds.contains(&item.kind)
+            && (item.kind != FeedKind::Kicks || item.amount.unwrap_or(0) >= self.kicks_min)
+    }
+}

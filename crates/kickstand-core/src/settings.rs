@@ -21,6 +21,10 @@ pub struct Settings {
     pub chat_url: Option<String>,
     /// Chat over what Kick offers, or one transport forced.
     pub chat_transport: crate::dto::ChatTransport,
+    /// Chat (and the feed's socket events) on at login; off once turned off.
+    pub chat_enabled: bool,
+    /// Desktop notifications for feed items.
+    pub notify: crate::dto::NotifyPrefs,
 }
 
 impl Default for Settings {
@@ -31,6 +35,8 @@ impl Default for Settings {
             chat_chatroom_id: None,
             chat_url: None,
             chat_transport: Default::default(),
+            chat_enabled: true,
+            notify: Default::default(),
         }
     }
 }

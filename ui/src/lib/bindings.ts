@@ -37,6 +37,19 @@ export const commands = {
 	chatModerate: (action: ModAction) => __TAURI_INVOKE<string>("chat_moderate", { action }),
 	login: () => __TAURI_INVOKE<AppStatus>("login"),
 	copyStreamKey: () => __TAURI_INVOKE<null>("copy_stream_key"),
+	/**  Opens the activity feed stream: everything kept first, then each change. */
+	feedOpen: (onBatch: Channel<FeedBatch>) => __TAURI_INVOKE<null>("feed_open", { onBatch }),
+	feedMarkRead: () => __TAURI_INVOKE<null>("feed_mark_read"),
+	streamStats: () => __TAURI_INVOKE<StreamStats>("stream_stats"),
+	streamHistory: () => __TAURI_INVOKE<StreamSummary[]>("stream_history"),
+	notifyPrefs: () => __TAURI_INVOKE<NotifyPrefs>("notify_prefs"),
+	setNotifyPrefs: (prefs: NotifyPrefs) => __TAURI_INVOKE<NotifyPrefs>("set_notify_prefs", { prefs }),
+	redemptionsRefresh: () => __TAURI_INVOKE<number>("redemptions_refresh"),
+	redemptionsDecide: (ids: RedemptionId[], accept: boolean) => __TAURI_INVOKE<RedemptionResult>("redemptions_decide", { ids, accept }),
+	rewards: () => __TAURI_INVOKE<RewardView[]>("rewards"),
+	rewardCreate: (edit: RewardEdit) => __TAURI_INVOKE<RewardView>("reward_create", { edit }),
+	rewardUpdate: (id: RewardId, edit: RewardEdit) => __TAURI_INVOKE<RewardView>("reward_update", { id, edit }),
+	rewardDelete: (id: RewardId) => __TAURI_INVOKE<null>("reward_delete", { id }),
 };
 
 /** Events */
@@ -44,6 +57,7 @@ export const events = {
 	kickstandChannel: makeEvent<ChannelEvent, ChannelEvent>("kickstand://channel"),
 	kickstandLive: makeEvent<LiveEvent, LiveEvent>("kickstand://live"),
 	kickstandNotice: makeEvent<NoticeEvent, NoticeEvent>("kickstand://notice"),
+	kickstandStats: makeEvent<StatsEvent, StatsEvent>("kickstand://stats"),
 	kickstandStatus: makeEvent<StatusEvent, StatusEvent>("kickstand://status"),
 	kickstandStreamKeyHidden: makeEvent<StreamKeyHiddenEvent, StreamKeyHiddenEvent>("kickstand://stream-key-hidden"),
 	kickstandWentLive: makeEvent<WentLiveEvent, WentLiveEvent>("kickstand://went-live"),
@@ -225,6 +239,44 @@ export type ErrorField = "title" | "category" | "tags" | "client_id" | "client_s
 /**  An input without a field of its own on screen. */
 "other";
 
+/**
+ *  What the feed stream carries: changed or new items (newest last) and
+ *  the unread count. The first batch of a stream is the kept history.
+ */
+export type FeedBatch = {
+	items: FeedItem[],
+	unread: number,
+	/**  The first batch of a stream: replace what is shown. */
+	reset: boolean,
+};
+
+/**
+ *  One line of the activity feed. An item that comes again (a redemption
+ *  accepted) replaces the one with the same id.
+ */
+export type FeedItem = {
+	id: string,
+	kind: FeedKind,
+	at_ms: number,
+	/**  Who did it (the follower, the gifter, the host...), `None` if anonymous. */
+	actor: string | null,
+	/**  The line to show, e.g. "gg_gary subscribed for 3 months". */
+	text: string,
+	/**  A message, the input of a redemption, the recipients of a gift. */
+	detail: string | null,
+	/**  Months, subs gifted, KICKs, viewers, minutes of a timeout. */
+	amount: number | null,
+	redemption: RedemptionRef | null,
+	read: boolean,
+};
+
+/**  What happened, for the activity feed's filters. */
+export type FeedKind = 
+/**  A named follow (Kick's webhook, or an older socket event). */
+"follow" | 
+/**  Followers Kick counted without names (the socket's follower goal). */
+"followers" | "sub" | "resub" | "gifted_subs" | "kicks" | "redemption" | "host" | "ban" | "timeout" | "live" | "offline" | "title_changed" | "category_changed";
+
 export type KeyringStatus = {
 	available: boolean,
 	/**  Why not, and how to fix it, when unavailable. */
@@ -281,6 +333,71 @@ export type NoticeEvent = Notice;
 
 export type NoticeLevel = "info" | "success" | "warning" | "error";
 
+/**
+ *  Which feed items raise a desktop notification (while the window is not
+ *  focused).
+ */
+export type NotifyPrefs = {
+	kinds: FeedKind[],
+	/**  KICKs gifts notify from this amount up. */
+	kicks_min: number,
+};
+
+/**  A reward redemption id (ULID). */
+export type RedemptionId = string;
+
+/**  What Kickstand knows of a redemption (to accept or reject it). */
+export type RedemptionRef = {
+	/**
+	 *  Kick's redemption id, once known (the socket does not carry it; the
+	 *  webhook and the API do).
+	 */
+	id: RedemptionId | null,
+	reward_title: string,
+	input: string,
+	status: RedemptionStatus,
+	/**  Why the last accept/reject of it failed, in Kick's words. */
+	error: string | null,
+};
+
+/**  Accept or reject several redemptions; what Kick refused, per id. */
+export type RedemptionResult = {
+	applied: number,
+	/**  (redemption id, Kick's reason). */
+	failed: ([RedemptionId, string])[],
+};
+
+/**  A redemption's state at Kick. */
+export type RedemptionStatus = "pending" | "accepted" | "rejected";
+
+/**  A new reward, or an edit of one (`None` = unchanged). */
+export type RewardEdit = {
+	title?: string | null,
+	description?: string | null,
+	cost?: number | null,
+	background_color?: string | null,
+	is_enabled?: boolean | null,
+	is_paused?: boolean | null,
+	is_user_input_required?: boolean | null,
+	should_redemptions_skip_request_queue?: boolean | null,
+};
+
+/**  A channel reward id (ULID). */
+export type RewardId = string;
+
+/**  A reward as the rewards screen shows and edits it. */
+export type RewardView = {
+	id: RewardId,
+	title: string,
+	description: string,
+	cost: number,
+	background_color: string,
+	is_enabled: boolean,
+	is_paused: boolean,
+	is_user_input_required: boolean,
+	should_redemptions_skip_request_queue: boolean,
+};
+
 export type SessionPhase = 
 /**  Just started: reading the keyring, starting the mode. */
 "starting" | 
@@ -296,6 +413,9 @@ export type SessionPhase =
  */
 "restoring" | "logged_in";
 
+/**  The stream's numbers (at most once a second). */
+export type StatsEvent = StreamStats;
+
 /**  The app's state, after every change. */
 export type StatusEvent = AppStatus;
 
@@ -310,6 +430,37 @@ export type StreamKeyReveal = {
 	hide_at_ms: number,
 };
 
+/**  The numbers of the current (or last) stream. */
+export type StreamStats = {
+	live: boolean,
+	started_at_ms: number | null,
+	ended_at_ms: number | null,
+	title: string,
+	current_viewers: number,
+	peak_viewers: number,
+	average_viewers: number,
+	new_followers: number,
+	subs: number,
+	gifted_subs: number,
+	kicks: number,
+	/**  Chat messages in the last minute. */
+	chat_per_minute: number,
+	samples: ViewerSample[],
+};
+
+/**  A past stream, for the history table. */
+export type StreamSummary = {
+	started_at_ms: number,
+	ended_at_ms: number | null,
+	title: string,
+	peak_viewers: number,
+	average_viewers: number,
+	new_followers: number,
+	subs: number,
+	gifted_subs: number,
+	kicks: number,
+};
+
 /**  A Kick user id; also the broadcaster id of that user's channel. */
 export type UserId = number;
 
@@ -317,6 +468,12 @@ export type UserSummary = {
 	user_id: UserId,
 	name: string,
 	profile_picture: string,
+};
+
+/**  One viewer count sample of the stream. */
+export type ViewerSample = {
+	at_ms: number,
+	viewers: number,
 };
 
 export type WatchEntry = {

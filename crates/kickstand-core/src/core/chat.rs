@@ -20,15 +20,42 @@ impl Core {
         chatroom_id: Option<u64>,
         stream: ChatSubscriber,
     ) -> AppResult<ChatStatus> {
+        self.ensure_chat(chatroom_id).await?;
+        if !self.settings().chat_enabled {
+            self.edit_settings(|s| {
+                s.chat_enabled = true;
+                Ok(())
+            })?;
+        }
+        let s = self.inner.session.lock().unwrap();
+        match s.live().and_then(|l| l.chat.as_ref()) {
+            Some(c) => {
+                c.attach(stream);
+                Ok(c.snapshot().status)
+            }
+            None => Err(AppError::new(
+                ErrorCode::NotLoggedIn,
+                "Log in with Kick first.",
+            )),
+        }
+    }
+
+    /// The realtime socket of the own chat room, for the chat panel and the
+    /// activity feed: started unless it runs for that room already.
+    pub(crate) async fn ensure_chat(&self, chatroom_id: Option<u64>) -> AppResult<()> {
         let client = self.client()?;
-        let (me, demo, kick) = {
+        let (me, demo, kick, running) = {
             let s = self.inner.session.lock().unwrap();
             let me = s.live().map(|l| l.user.clone());
             let demo = match &s.mode {
                 ModeState::Demo(d) => Some(d.fake.clone()),
                 _ => None,
             };
-            (me, demo, s.mode.kick().cloned())
+            let running = s
+                .live()
+                .and_then(|l| l.chat.as_ref())
+                .map(|c| c.chatroom_id);
+            (me, demo, s.mode.kick().cloned(), running)
         };
         let me =
             me.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
@@ -39,7 +66,12 @@ impl Core {
             Some(f) => (f.info.chatroom_id, Some(f.info.channel_id)),
             None => {
                 let typed = chatroom_id.or(settings.chat_chatroom_id);
-                let found = match typed {
+                if let (Some(t), Some(r)) = (typed, running) {
+                    if t == r {
+                        return Ok(());
+                    }
+                }
+                let found = match typed.or(running) {
                     Some(_) => None,
                     None => {
                         let slug = crate::kick_source::own_channel(&client, Some(&me))
@@ -49,13 +81,16 @@ impl Core {
                         crate::kick_source::lookup_chatroom(&kick.site_base, &slug).await
                     }
                 };
-                let room = typed.or(found.map(|f| f.chatroom_id)).ok_or_else(|| {
-                    AppError::invalid(
-                        crate::error::ErrorField::Chatroom,
-                        "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
-                         Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
-                    )
-                })?;
+                let room = typed
+                    .or(running)
+                    .or(found.map(|f| f.chatroom_id))
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            crate::error::ErrorField::Chatroom,
+                            "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
+                             Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
+                        )
+                    })?;
                 if chatroom_id.is_some() {
                     self.edit_settings(|s| {
                         s.chat_chatroom_id = Some(room);
@@ -65,22 +100,39 @@ impl Core {
                 (room, found.and_then(|f| f.channel_id))
             }
         };
-        // Already on for this room: the new stream attaches.
-        {
-            let s = self.inner.session.lock().unwrap();
-            if let Some(c) = s.live().and_then(|l| l.chat.as_ref()) {
-                if c.chatroom_id == room {
-                    c.attach(stream);
-                    return Ok(c.snapshot().status);
-                }
-            }
+        if running == Some(room) {
+            return Ok(());
         }
         let mut cfg = chat_config(&kick, room, channel);
         cfg.transport = settings.chat_transport.into();
         // A fixed Pusher socket from the settings skips negotiation.
         cfg.pusher_url = settings.chat_url.clone();
-        let service = crate::chat::start(cfg, me.name.clone(), None);
-        service.attach(stream);
+        let (feed, redemptions) = {
+            let s = self.inner.session.lock().unwrap();
+            let live = s
+                .live()
+                .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
+            (live.feed.clone(), live.redemptions_changed.clone())
+        };
+        // Every socket event also feeds the evening (subs, gifts, KICKs, ...).
+        let tap: crate::chat::EventTap = Box::new(move |ev| {
+            if matches!(ev, kick_chat::ChatEvent::Message(_)) {
+                feed.chat_line();
+                return;
+            }
+            if let kick_chat::ChatEvent::RewardRedeemed {
+                redemption_id: None,
+                ..
+            } = ev
+            {
+                // The socket has no redemption id: ask the API for it.
+                redemptions.notify_one();
+            }
+            for input in crate::feed::sources::from_socket(ev) {
+                feed.input(input, crate::feed::model::Source::Socket);
+            }
+        });
+        let service = crate::chat::start(cfg, me.name.clone(), Some(tap));
         let old = {
             let mut s = self.inner.session.lock().unwrap();
             match s.live_mut() {
@@ -96,11 +148,15 @@ impl Core {
             }
         };
         drop(old);
-        Ok(ChatStatus::Connecting { transport: None })
+        Ok(())
     }
 
-    /// Turns chat off (its streams get the final state, then end).
+    /// Turns chat off (and keeps it off at the next login).
     pub fn chat_stop(&self) -> ChatStatus {
+        let _ = self.edit_settings(|s| {
+            s.chat_enabled = false;
+            Ok(())
+        });
         let old = self
             .inner
             .session

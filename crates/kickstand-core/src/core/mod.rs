@@ -16,6 +16,7 @@
 mod channel;
 mod chat;
 mod demo;
+pub mod evening;
 mod session;
 
 use crate::dto::*;
@@ -42,6 +43,8 @@ pub const SCOPES: &[&str] = &[
     kick_api::scopes::EVENTS_SUBSCRIBE,
     kick_api::scopes::MODERATION_BAN,
     kick_api::scopes::MODERATION_CHAT_MESSAGE_MANAGE,
+    kick_api::scopes::CHANNEL_REWARDS_READ,
+    kick_api::scopes::CHANNEL_REWARDS_WRITE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +82,8 @@ pub struct CoreOptions {
     /// First and longest wait between attempts to restore a stored login
     /// while Kick cannot be reached.
     pub restore_backoff: (Duration, Duration),
+    /// The app's data folder (the evening's store); `None` keeps it in memory.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl CoreOptions {
@@ -102,6 +107,7 @@ impl CoreOptions {
             demo_control_routes: false,
             demo_chat_rate: 1.5,
             restore_backoff: (Duration::from_secs(2), Duration::from_secs(60)),
+            data_dir: None,
         }
     }
 }

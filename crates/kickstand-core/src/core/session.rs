@@ -83,6 +83,30 @@ pub(crate) struct Live {
     pub channel: Option<ChannelView>,
     /// Categories seen in searches, by id (names for such a save).
     pub categories: std::collections::HashMap<kick_api::CategoryId, CategoryView>,
+    /// The evening: activity feed, stats, the local store.
+    pub feed: crate::feed::FeedService,
+    /// Asks for the pending redemptions again (a socket redemption has no id).
+    pub redemptions_changed: Arc<Notify>,
+    /// Background work of this session (stops with it).
+    pub tasks: Tasks,
+}
+
+/// Tasks that end with their owner.
+#[derive(Default)]
+pub(crate) struct Tasks(Vec<tokio::task::AbortHandle>);
+
+impl Tasks {
+    pub fn add(&mut self, h: tokio::task::JoinHandle<()>) {
+        self.0.push(h.abort_handle());
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
 }
 
 impl Phase {
@@ -454,6 +478,7 @@ impl Core {
         match self.activate(tm, kick, demo).await {
             Ok(live) => {
                 self.finish_restore(epoch, Phase::LoggedIn(Box::new(live)));
+                self.after_login();
                 Restore::Done
             }
             Err(e) if e.code == ErrorCode::ReloginRequired => {
@@ -532,7 +557,33 @@ impl Core {
         } else {
             self.inner.opts.poll.clone()
         };
-        let watchlist = self.settings().watchlist;
+        let settings = self.settings();
+        let watchlist = settings.watchlist.clone();
+        // The evening's store: one file per Kick account, memory in the demo
+        // (nothing of the demo is ever written next to a real account's).
+        let path = match (&self.inner.opts.data_dir, demo) {
+            (Some(dir), false) => Some(dir.join(format!("evening-{}.sqlite3", user.user_id))),
+            _ => None,
+        };
+        let store = match crate::feed::store::Store::open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "the local store could not be opened; keeping the evening in memory");
+                self.notice(
+                    NoticeLevel::Warning,
+                    format!("Kickstand could not open its local store ({e}); the activity feed will not survive a restart."),
+                );
+                crate::feed::store::Store::open(None).map_err(AppError::internal)?
+            }
+        };
+        let feed = crate::feed::FeedService::start(store, self.inner.sink.clone(), settings.notify);
+        // The poller reports to the window and to the feed (live, viewers, title).
+        let base = self.inner.sink.clone();
+        let f2 = feed.clone();
+        let poll_sink: crate::events::EventSink = Arc::new(move |e| {
+            f2.observe(&e);
+            base(e)
+        });
         let weak = Arc::downgrade(&self.inner);
         let weak_tm = Arc::downgrade(&tm);
         let on_dead_login: poller::DeadLogin = Arc::new(move || {
@@ -546,7 +597,7 @@ impl Core {
             KickSource::new(client.clone(), user.clone()),
             poll,
             watchlist,
-            self.inner.sink.clone(),
+            poll_sink,
             on_dead_login,
         );
         Ok(Live {
@@ -557,7 +608,49 @@ impl Core {
             chat: None,
             channel: None,
             categories: Default::default(),
+            feed,
+            redemptions_changed: Arc::new(Notify::new()),
+            tasks: Tasks::default(),
         })
+    }
+
+    /// A session just started: the realtime socket (feed and chat) unless
+    /// the streamer turned chat off, and the pending redemptions.
+    fn after_login(&self) {
+        let core = self.clone();
+        let h = tokio::spawn(async move {
+            if core.settings().chat_enabled {
+                if let Err(e) = core.ensure_chat(None).await {
+                    // Kick mode without a known chat room: the panel asks.
+                    tracing::info!(error = %e.message, "chat not started at login");
+                }
+            }
+        });
+        let core = self.clone();
+        let refresh = tokio::spawn(async move {
+            let Some(wake) = core
+                .inner
+                .session
+                .lock()
+                .unwrap()
+                .live()
+                .map(|l| l.redemptions_changed.clone())
+            else {
+                return;
+            };
+            loop {
+                if let Err(e) = core.redemptions_refresh().await {
+                    tracing::info!(error = %e.message, "pending redemptions not loaded");
+                }
+                wake.notified().await;
+                // A burst of redemptions: ask once.
+                tokio::time::sleep(Duration::from_millis(800)).await;
+            }
+        });
+        if let Some(live) = self.inner.session.lock().unwrap().live_mut() {
+            live.tasks.add(h);
+            live.tasks.add(refresh);
+        }
     }
 
     /// The logged-in client, or a coded error saying what is missing.
@@ -795,7 +888,9 @@ impl Core {
                     s.set_phase(Phase::LoggedIn(Box::new(live)));
                 }
                 self.notice(NoticeLevel::Success, "Logged in to Kick.");
-                Ok(self.publish_status())
+                let st = self.publish_status();
+                self.after_login();
+                Ok(st)
             }
             Err(e) => {
                 self.back_to_logged_out(epoch);

@@ -35,6 +35,8 @@ impl Recorder {
                 CoreEvent::WentLive(l) => serde_json::to_string(l).unwrap(),
                 CoreEvent::StreamKeyHidden => "hidden".into(),
                 CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
+                CoreEvent::FeedNotify(i) => serde_json::to_string(i).unwrap(),
+                CoreEvent::Stats(s) => serde_json::to_string(s).unwrap(),
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -88,11 +90,8 @@ pub fn temp_settings(port: u16) -> SettingsFile {
     ));
     let f = SettingsFile::new(dir.join("settings.json"));
     f.save(&Settings {
-        watchlist: vec![],
         loopback_port: port,
-        chat_chatroom_id: None,
-        chat_url: None,
-        chat_transport: Default::default(),
+        ..Settings::default()
     })
     .unwrap();
     f
