@@ -43,7 +43,12 @@ macro_rules! app_commands {
                 rewards,
                 reward_create,
                 reward_update,
-                reward_delete
+                reward_delete,
+                webhook_status,
+                webhook_set_receiver,
+                webhook_subscriptions,
+                webhook_set_wanted,
+                webhook_reconcile
             ]
         )
     };

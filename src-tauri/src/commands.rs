@@ -332,3 +332,43 @@ async fn reward_update(
 async fn reward_delete(core: State<'_, Core>, id: RewardId) -> AppResult<()> {
     core.reward_delete(id).await
 }
+
+// ----- webhooks -----
+
+#[tauri::command]
+#[specta::specta]
+fn webhook_status(core: State<'_, Core>) -> WebhookStatus {
+    core.webhook_status()
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_set_receiver(
+    core: State<'_, Core>,
+    enabled: bool,
+    port: u16,
+) -> AppResult<WebhookStatus> {
+    core.webhook_set_receiver(enabled, port).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_subscriptions(core: State<'_, Core>) -> AppResult<WebhookSubscriptions> {
+    core.webhook_subscriptions().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_set_wanted(
+    core: State<'_, Core>,
+    name: String,
+    wanted: bool,
+) -> AppResult<WebhookSubscriptions> {
+    core.webhook_set_wanted(name, wanted).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_reconcile(core: State<'_, Core>) -> AppResult<WebhookSubscriptions> {
+    core.webhook_reconcile().await
+}

@@ -456,3 +456,44 @@ impl NotifyPrefs {
             && (item.kind != FeedKind::Kicks || item.amount.unwrap_or(0) >= self.kicks_min)
     }
 }
+
+/// The webhook receiver: on or off, where, and what it let in or refused.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookStatus {
+    pub enabled: bool,
+    pub running: bool,
+    pub port: u16,
+    /// The local address to point the streamer's tunnel at.
+    pub local_url: Option<String>,
+    pub received: u64,
+    pub accepted: u64,
+    /// Bad or missing signatures (forged or tampered).
+    pub forged: u64,
+    /// Timestamps more than 5 minutes off.
+    pub stale: u64,
+    /// Deliveries already processed (Kick's duplicates, or replays).
+    pub replayed: u64,
+    pub too_large: u64,
+    /// Valid signatures for another app's subscription.
+    pub foreign: u64,
+    /// Signed by Kick but not readable.
+    pub malformed: u64,
+    pub last_error: Option<String>,
+}
+
+/// One webhook event type: wanted by the streamer, subscribed at Kick.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookEventState {
+    pub name: String,
+    pub description: String,
+    pub version: u32,
+    pub wanted: bool,
+    pub subscription_id: Option<kick_api::SubscriptionId>,
+    /// Kick's words when it refused to subscribe.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookSubscriptions {
+    pub events: Vec<WebhookEventState>,
+}

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 /// Kickstand's default loopback port for the OAuth redirect. The redirect
 /// URL `http://localhost:<port>/callback` must be registered at Kick.
 pub const DEFAULT_LOOPBACK_PORT: u16 = 53682;
+/// The webhook receiver's default port (the streamer's tunnel points here).
+pub const DEFAULT_WEBHOOK_PORT: u16 = 53690;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
@@ -25,6 +27,11 @@ pub struct Settings {
     pub chat_enabled: bool,
     /// Desktop notifications for feed items.
     pub notify: crate::dto::NotifyPrefs,
+    /// Kick's webhooks: the local receiver (off by default) and its port.
+    pub webhook_receiver: bool,
+    pub webhook_port: u16,
+    /// The webhook event types the streamer wants Kick to send.
+    pub webhook_events: Vec<String>,
 }
 
 impl Default for Settings {
@@ -37,6 +44,9 @@ impl Default for Settings {
             chat_transport: Default::default(),
             chat_enabled: true,
             notify: Default::default(),
+            webhook_receiver: false,
+            webhook_port: DEFAULT_WEBHOOK_PORT,
+            webhook_events: crate::core::webhooks::default_wanted(),
         }
     }
 }

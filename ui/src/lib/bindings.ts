@@ -50,6 +50,11 @@ export const commands = {
 	rewardCreate: (edit: RewardEdit) => __TAURI_INVOKE<RewardView>("reward_create", { edit }),
 	rewardUpdate: (id: RewardId, edit: RewardEdit) => __TAURI_INVOKE<RewardView>("reward_update", { id, edit }),
 	rewardDelete: (id: RewardId) => __TAURI_INVOKE<null>("reward_delete", { id }),
+	webhookStatus: () => __TAURI_INVOKE<WebhookStatus>("webhook_status"),
+	webhookSetReceiver: (enabled: boolean, port: number) => __TAURI_INVOKE<WebhookStatus>("webhook_set_receiver", { enabled, port }),
+	webhookSubscriptions: () => __TAURI_INVOKE<WebhookSubscriptions>("webhook_subscriptions"),
+	webhookSetWanted: (name: string, wanted: boolean) => __TAURI_INVOKE<WebhookSubscriptions>("webhook_set_wanted", { name, wanted }),
+	webhookReconcile: () => __TAURI_INVOKE<WebhookSubscriptions>("webhook_reconcile"),
 };
 
 /** Events */
@@ -461,6 +466,9 @@ export type StreamSummary = {
 	kicks: number,
 };
 
+/**  An event subscription id (ULID). */
+export type SubscriptionId = string;
+
 /**  A Kick user id; also the broadcaster id of that user's channel. */
 export type UserId = number;
 
@@ -482,6 +490,44 @@ export type WatchEntry = {
 	live: LiveEntry | null,
 	/**  Set when the slug could not be resolved (e.g. no such channel). */
 	error: string | null,
+};
+
+/**  One webhook event type: wanted by the streamer, subscribed at Kick. */
+export type WebhookEventState = {
+	name: string,
+	description: string,
+	version: number,
+	wanted: boolean,
+	subscription_id: SubscriptionId | null,
+	/**  Kick's words when it refused to subscribe. */
+	error: string | null,
+};
+
+/**  The webhook receiver: on or off, where, and what it let in or refused. */
+export type WebhookStatus = {
+	enabled: boolean,
+	running: boolean,
+	port: number,
+	/**  The local address to point the streamer's tunnel at. */
+	local_url: string | null,
+	received: number,
+	accepted: number,
+	/**  Bad or missing signatures (forged or tampered). */
+	forged: number,
+	/**  Timestamps more than 5 minutes off. */
+	stale: number,
+	/**  Deliveries already processed (Kick's duplicates, or replays). */
+	replayed: number,
+	too_large: number,
+	/**  Valid signatures for another app's subscription. */
+	foreign: number,
+	/**  Signed by Kick but not readable. */
+	malformed: number,
+	last_error: string | null,
+};
+
+export type WebhookSubscriptions = {
+	events: WebhookEventState[],
 };
 
 /**  A watched channel went live. */

@@ -193,6 +193,11 @@ impl Core {
         self.settings().notify
     }
 
+    /// The pending redemptions the feed shows whose Kick id is known.
+    pub async fn redemptions_pending(&self) -> AppResult<Vec<RedemptionId>> {
+        Ok(self.feed()?.pending_redemptions().await)
+    }
+
     /// Asks Kick for the pending redemptions and puts them in the feed (with
     /// their ids, so they can be accepted or rejected).
     pub async fn redemptions_refresh(&self) -> AppResult<u32> {

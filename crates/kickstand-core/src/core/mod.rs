@@ -18,6 +18,7 @@ mod chat;
 mod demo;
 pub mod evening;
 mod session;
+pub mod webhooks;
 
 use crate::dto::*;
 use crate::error::{AppError, AppResult, ErrorCode};

@@ -87,6 +87,8 @@ pub(crate) struct Live {
     pub feed: crate::feed::FeedService,
     /// Asks for the pending redemptions again (a socket redemption has no id).
     pub redemptions_changed: Arc<Notify>,
+    /// Kick's webhooks, when the streamer turned the receiver on.
+    pub receiver: Option<super::webhooks::Receiver>,
     /// Background work of this session (stops with it).
     pub tasks: Tasks,
 }
@@ -610,6 +612,7 @@ impl Core {
             categories: Default::default(),
             feed,
             redemptions_changed: Arc::new(Notify::new()),
+            receiver: None,
             tasks: Tasks::default(),
         })
     }
@@ -647,9 +650,12 @@ impl Core {
                 tokio::time::sleep(Duration::from_millis(800)).await;
             }
         });
+        let core = self.clone();
+        let hooks = tokio::spawn(async move { core.webhook_keepalive().await });
         if let Some(live) = self.inner.session.lock().unwrap().live_mut() {
             live.tasks.add(h);
             live.tasks.add(refresh);
+            live.tasks.add(hooks);
         }
     }
 
