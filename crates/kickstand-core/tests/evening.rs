@@ -12,7 +12,7 @@ use kickstand_core::dto::{FeedBatch, FeedKind, RedemptionStatus};
 use kickstand_core::error::{ErrorCode, ErrorField};
 use kickstand_core::secrets::{MemoryStore, SecretStore};
 use kickstand_core::settings::SettingsFile;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -20,10 +20,10 @@ mod common;
 use common::*;
 
 /// A logged-in Kick-mode core against its own fake, with a data folder.
-async fn session(data: &PathBuf, fake: &RunningFake, store: Arc<dyn SecretStore>) -> Core {
+async fn session(data: &Path, fake: &RunningFake, store: Arc<dyn SecretStore>) -> Core {
     let port = fake_port_of(fake);
     let mut opts = kick_options(fake, store.clone(), settings_in(data, port));
-    opts.data_dir = Some(data.clone());
+    opts.data_dir = Some(data.to_path_buf());
     let core = Core::start(opts, Recorder::default().sink()).await.unwrap();
     if core.status().phase != kickstand_core::dto::SessionPhase::LoggedIn {
         core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
