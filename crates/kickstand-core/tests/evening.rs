@@ -167,17 +167,18 @@ async fn thirty_redemptions_in_two_calls_with_one_refused() {
         result.failed
     );
     // Applied at Kick, and shown.
-    let w = fake.state.world.lock().unwrap();
-    for id in &ids {
-        let r = w
-            .social
-            .redemptions
-            .iter()
-            .find(|r| r.id == id.as_str())
-            .unwrap();
-        assert_eq!(r.status, "accepted");
+    {
+        let w = fake.state.world.lock().unwrap();
+        for id in &ids {
+            let r = w
+                .social
+                .redemptions
+                .iter()
+                .find(|r| r.id == id.as_str())
+                .unwrap();
+            assert_eq!(r.status, "accepted");
+        }
     }
-    drop(w);
     feed.wait("29 accepted and one with Kick's reason", |items| {
         let mine: Vec<_> = items
             .iter()
