@@ -180,10 +180,19 @@ pub fn gift_subs(
         let (user, total) = match gifter {
             Some(g) => {
                 let gid = ensure_viewer(&mut w, g);
-                let t = {
-                    let e = w.social.gift_totals.entry(gid).or_default();
-                    *e += recipients.len() as u64;
-                    *e
+                let n = recipients.len() as u64;
+                let totals = &mut w.social.gift_totals;
+                let t = match totals.get_mut(&gid) {
+                    Some(e) => {
+                        *e += n;
+                        *e
+                    }
+                    None => {
+                        if totals.len() < crate::social::MAX_USERS {
+                            totals.insert(gid, n);
+                        }
+                        n
+                    }
                 };
                 (event_user(gid, g, None), t)
             }
@@ -496,9 +505,10 @@ pub fn set_metadata(
     Ok(json!({"changed": changed}))
 }
 
-/// A chat line from a viewer (`chat.message.sent`; the translator sends
-/// the socket's `ChatMessageEvent`). Returns the message id.
-pub fn chat(fake: &Fake, b: u64, who: &str, text: &str) -> String {
+/// A chat line from a viewer, or a reply to `reply_to` (`chat.message.sent`;
+/// the translator sends the socket's `ChatMessageEvent`). Returns the
+/// message id.
+pub fn chat(fake: &Fake, b: u64, who: &str, text: &str, reply_to: Option<&str>) -> String {
     let (uid, color, badges) = {
         let mut w = fake.world.lock().unwrap();
         let uid = ensure_viewer(&mut w, who);
@@ -517,7 +527,7 @@ pub fn chat(fake: &Fake, b: u64, who: &str, text: &str) -> String {
         color,
         badges,
     };
-    crate::social::post_message(fake, b, &c, &clip(text, MAX_TEXT), None)
+    crate::social::post_message(fake, b, &c, &clip(text, MAX_TEXT), reply_to)
 }
 
 /// Most redemptions one control request creates.

@@ -300,7 +300,7 @@ pub fn play(fake: &Fake, step: &Step, rng: &mut StdRng) {
             actions::redeem(fake, b, &pick, who, *input)
         }
         Step::Host(who, viewers, msg) => actions::host(fake, b, who, *viewers, msg),
-        Step::Chat(who, text) => Ok(json!({"message_id": actions::chat(fake, b, who, text)})),
+        Step::Chat(who, text) => Ok(json!({"message_id": actions::chat(fake, b, who, text, None)})),
         Step::Timeout(who, minutes, reason) => {
             actions::ban(fake, b, who, Some(*minutes), reason, Some(MODERATOR))
         }

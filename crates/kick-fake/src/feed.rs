@@ -537,18 +537,13 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
     let ids = Ids::of(fake, uid).ok_or("no such channel")?;
     let hub = &fake.realtime;
     let who = r.username.clone().unwrap_or_else(|| chatter(3).username);
-    let n = r.count.unwrap_or(1).max(1);
+    // Clamped: a count from a request never drives a loop or an overflow.
+    let n = r.count.unwrap_or(1).clamp(1, 1_000_000);
     let text = r.text.clone().unwrap_or_default();
     Ok(match r.kind.as_str() {
         "chat" => {
-            let c = crate::social::Chatter {
-                user_id: user_id_of(&who),
-                username: who.clone(),
-                color: "#4ECDC4".into(),
-                badges: vec![],
-            };
             let line = if text.is_empty() { "hi chat" } else { &text };
-            json!({"message_id": post_message(fake, uid, &c, line, r.message_id.as_deref())})
+            json!({"message_id": crate::actions::chat(fake, uid, &who, line, r.message_id.as_deref())})
         }
         "delete" => {
             let id = r.message_id.clone().ok_or("message_id is required")?;

@@ -74,6 +74,8 @@ pub struct Social {
     /// Redemption ids the next accept/reject call fails with this reason
     /// (`/_fake/redemptions/fail`), at most [`MAX_FAIL_NEXT`].
     pub fail_next: HashMap<String, &'static str>,
+    /// Lower-case names of users [`ensure_viewer`] resolved, to their ids.
+    pub viewer_ids: HashMap<String, u64>,
     /// Subs each user gifted in all (the socket's `gifter_total`).
     pub gift_totals: HashMap<u64, u64>,
     pub faults: ChatFaults,
@@ -148,6 +150,18 @@ pub fn push_redemption(social: &mut Social, r: FakeRedemption) {
 /// gets a stable id and is registered (up to [`MAX_USERS`]), so the API
 /// (bans, lookups) knows the people the feed shows.
 pub fn ensure_viewer(w: &mut crate::world::World, name: &str) -> u64 {
+    let key = name.to_ascii_lowercase();
+    if let Some(id) = w.social.viewer_ids.get(&key) {
+        return *id;
+    }
+    let id = resolve_viewer(w, name);
+    if w.social.viewer_ids.len() < MAX_USERS {
+        w.social.viewer_ids.insert(key, id);
+    }
+    id
+}
+
+fn resolve_viewer(w: &mut crate::world::World, name: &str) -> u64 {
     if let Some(u) = w.users.values().find(|u| u.name.eq_ignore_ascii_case(name)) {
         return u.user_id;
     }

@@ -454,6 +454,7 @@ async fn every_action_goes_out_on_the_socket_and_as_one_signed_webhook() {
         ]
     );
     let k = &s[0].data;
+    let fan_id = body["sender"]["user_id"].clone();
     assert_eq!(k["gift_transaction_id"], r["gift_transaction_id"]);
     assert_eq!(k["sender"]["id"], body["sender"]["user_id"]);
     assert_eq!(k["gift"]["name"], body["gift"]["name"]);
@@ -582,6 +583,9 @@ async fn every_action_goes_out_on_the_socket_and_as_one_signed_webhook() {
     let s = drain(&mut sock, short).await;
     assert_eq!(s[0].data["id"], r["message_id"]);
     assert_eq!(body["message_id"], r["message_id"]);
+    // One viewer, one id, whatever they do.
+    assert_eq!(body["sender"]["user_id"], fan_id);
+    assert_eq!(s[0].data["sender"]["id"], fan_id);
 
     // Nothing else was delivered (a host has no webhook; no duplicates).
     quiet(&mut hooks, Duration::from_millis(200)).await;
@@ -902,7 +906,7 @@ async fn the_demo_evening_plays_every_kind_and_stops_when_offline() {
         true
     );
     // The opening takes ~100 s of evening time: about a second here.
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    tokio::time::sleep(Duration::from_millis(1800)).await;
     let pubs = drain(&mut sock, Duration::from_millis(50)).await;
     let mut types = Vec::new();
     let mut bodies = Vec::new();
@@ -941,16 +945,14 @@ async fn the_demo_evening_plays_every_kind_and_stops_when_offline() {
             .any(|p| p.event == "GiftedSubscriptionsEvent"
                 && p.data["gifter_username"] != "Anonymous")
     );
+    // Gifts of different sizes with messages (a 50-KICK "Hell Yeah" of the
+    // trickle has no room for one).
     let amounts: BTreeSet<u64> = pubs
         .iter()
-        .filter(|p| p.event == "KicksGifted")
+        .filter(|p| p.event == "KicksGifted" && p.data["message"] != "")
         .map(|p| p.data["gift"]["amount"].as_u64().unwrap())
         .collect();
     assert!(amounts.len() >= 3, "{amounts:?}");
-    assert!(pubs
-        .iter()
-        .filter(|p| p.event == "KicksGifted")
-        .all(|p| !p.data["message"].as_str().unwrap().is_empty()));
     assert!(has("RewardRedeemedEvent") >= 2);
     assert!(has(r"App\Events\StreamHostEvent") >= 1);
     assert!(pubs
