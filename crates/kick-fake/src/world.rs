@@ -448,16 +448,17 @@ pub fn tick(fake: &crate::state::Fake) {
 }
 
 /// The next viewer count of a live channel: it pulls towards a curve (a
-/// stream fills over its first ten minutes, then swells and ebbs gently
-/// around its base) with noise, so a demo stream moves believably all night
-/// instead of wandering off.
+/// stream grows from the count it went live with to half as much again
+/// over its first twenty minutes or so, then swells and ebbs gently) with
+/// noise, so a demo stream moves believably all night instead of wandering
+/// off. A host raises the base (`actions::host`).
 pub fn drift_viewers(c: &FakeChannel, now: DateTime<Utc>, rng: &mut impl Rng) -> u64 {
     let mins = c
         .started_at
         .map(|t| (now - t).num_seconds().max(0) as f64 / 60.0)
         .unwrap_or(0.0);
     let base = c.viewer_base.max(1) as f64;
-    let fill = 0.55 + 0.45 * (1.0 - (-mins / 10.0).exp());
+    let fill = 1.0 + 0.5 * (1.0 - (-mins / 10.0).exp());
     let wave = 1.0 + 0.12 * (mins / 9.0).sin() + 0.05 * (mins / 2.3).sin();
     let target = base * fill * wave;
     let cur = c.viewer_count as f64;
