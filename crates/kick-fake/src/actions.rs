@@ -55,6 +55,15 @@ fn clip(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
 
+/// Kick's longest username.
+pub const MAX_USERNAME: usize = 25;
+
+/// A username from a request, cut to Kick's length (the fake registers the
+/// names it sees, so their size is bounded too).
+pub fn username(s: &str) -> String {
+    clip(s.trim(), MAX_USERNAME)
+}
+
 fn ids(fake: &Fake, b: u64) -> Result<Ids> {
     Ids::of(fake, b).ok_or_else(|| "no such channel".to_owned())
 }
@@ -562,7 +571,8 @@ async fn control_new(
     for i in 0..n {
         let who = r
             .user
-            .clone()
+            .as_deref()
+            .map(username)
             .unwrap_or_else(|| crate::social::chatter(i).username);
         match redeem(&fake, b, &pick, &who, r.input.as_deref()) {
             Ok(v) => ids.push(v["id"].clone()),

@@ -536,7 +536,12 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
     let uid = r.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
     let ids = Ids::of(fake, uid).ok_or("no such channel")?;
     let hub = &fake.realtime;
-    let who = r.username.clone().unwrap_or_else(|| chatter(3).username);
+    let who = r
+        .username
+        .as_deref()
+        .map(crate::actions::username)
+        .unwrap_or_else(|| chatter(3).username);
+    let moderator = r.moderator.as_deref().map(crate::actions::username);
     // Clamped: a count from a request never drives a loop or an overflow.
     let n = r.count.unwrap_or(1).clamp(1, 1_000_000);
     let text = r.text.clone().unwrap_or_default();
@@ -557,7 +562,7 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
         "ban" | "timeout" => {
             let minutes = (r.kind == "timeout").then_some(n);
             let reason = if text.is_empty() { "rule 1" } else { &text };
-            crate::actions::ban(fake, uid, &who, minutes, reason, r.moderator.as_deref())?
+            crate::actions::ban(fake, uid, &who, minutes, reason, moderator.as_deref())?
         }
         "unban" => crate::actions::unban(fake, uid, &who)?,
         "sub" => crate::actions::subscribe(fake, uid, &who, n)?,

@@ -837,6 +837,10 @@ async fn control_routes_clamp_what_they_take() {
     )
     .await;
     assert_eq!(r["amount"], 1_000_000);
+    let long = "x".repeat(100_000);
+    let r = event(&fake, json!({"kind": "follow", "username": long})).await;
+    let id = r["user_id"].as_u64().unwrap();
+    assert_eq!(fake.state.world.lock().unwrap().users[&id].name.len(), 25);
     let r = control(
         &fake,
         "/_fake/redemptions/new",
