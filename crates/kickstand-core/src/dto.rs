@@ -72,6 +72,8 @@ pub struct AppStatus {
     pub relogin_warning: Option<String>,
     /// The chat transport setting.
     pub chat_transport: ChatTransport,
+    /// Chat is on unless the streamer turned it off.
+    pub chat_enabled: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]

@@ -118,6 +118,7 @@ async fn thirty_redemptions_in_two_calls_with_one_refused() {
                 reward_id: reward.id.clone(),
                 broadcaster_user_id: STREAMER_ID,
                 redeemer_user_id: CHATTER_ID_BASE + (i % 12),
+                redeemer_username: kick_fake::social::chatter((i % 12) as usize).username,
                 user_input: format!("song {i}"),
                 status: "pending",
                 redeemed_at: chrono::Utc::now(),
@@ -461,4 +462,188 @@ async fn the_receiver_refuses_forged_tampered_stale_and_replayed_deliveries_and_
         1,
         "the same follower within the hour is one follow"
     );
+}
+
+/// Plays one of each kind of action at the fake (each goes out on the
+/// socket with Kick's twins and as one signed webhook). `tag` keeps the
+/// names of each round apart.
+fn play_everything(fake: &RunningFake, tag: &str) {
+    use kick_fake::actions as a;
+    let b = STREAMER_ID;
+    let s = &fake.state;
+    let n = |x: &str| format!("{x}_{tag}");
+    a::follow(s, b, &n("fan"), true).unwrap();
+    a::subscribe(s, b, &n("newsub"), 1).unwrap();
+    a::subscribe(s, b, &n("oldsub"), 7).unwrap();
+    let giftees: Vec<String> = (0..3).map(|i| n(&format!("lucky{i}"))).collect();
+    a::gift_subs(s, b, Some(&n("gifter")), &giftees, 2, true).unwrap();
+    let anon: Vec<String> = (0..2).map(|i| n(&format!("quiet{i}"))).collect();
+    a::gift_subs(s, b, None, &anon, 0, false).unwrap();
+    a::kicks(s, b, &n("kicker"), 500, &format!("gg {tag}")).unwrap();
+    a::redeem(
+        s,
+        b,
+        &a::RewardPick {
+            id: None,
+            title: Some("Song request".into()),
+        },
+        &n("redeemer"),
+        Some(&format!("song {tag}")),
+    )
+    .unwrap();
+    a::host(s, b, &n("raider"), 42, "").unwrap();
+    a::ban(s, b, &n("troll"), Some(10), "spam", None).unwrap();
+}
+
+/// What one round must show, each exactly once.
+fn expect_once(items: &[kickstand_core::dto::FeedItem], tag: &str) -> Result<(), String> {
+    let n = |x: &str| format!("{x}_{tag}");
+    let want = [
+        (FeedKind::Follow, format!("{} followed", n("fan"))),
+        (FeedKind::Sub, format!("{} subscribed", n("newsub"))),
+        (
+            FeedKind::Resub,
+            format!("{} resubscribed for 7 months", n("oldsub")),
+        ),
+        (
+            FeedKind::GiftedSubs,
+            format!("{} gifted 3 subs", n("gifter")),
+        ),
+        (FeedKind::GiftedSubs, "Anonymous gifted 2 subs".to_string()),
+        (FeedKind::Kicks, format!("{} sent 500 KICKs", n("kicker"))),
+        (
+            FeedKind::Redemption,
+            format!("{} redeemed Song request", n("redeemer")),
+        ),
+        (
+            FeedKind::Host,
+            format!("{} is hosting with 42 viewers", n("raider")),
+        ),
+        (
+            FeedKind::Timeout,
+            format!("{} was timed out for 10 min", n("troll")),
+        ),
+    ];
+    for (kind, text) in want {
+        let hits = items
+            .iter()
+            .filter(|i| {
+                i.kind == kind
+                    && (i.text == text || i.text.starts_with(&format!("{text} (")))
+                    && (kind != FeedKind::GiftedSubs
+                        || i.detail.as_deref().is_some_and(|d| d.contains(tag)))
+            })
+            .count();
+        if hits != 1 {
+            return Err(format!("{kind:?} {text:?}: {hits} times"));
+        }
+    }
+    // Nothing unnamed on top of the named follow.
+    if items.iter().any(|i| i.kind == FeedKind::Followers) {
+        return Err("a +N followers item next to a named follow".into());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_kind_arrives_once_from_the_socket_from_webhooks_and_from_both_with_duplicates() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let core = session(&temp_dir("once"), &fake, Arc::new(MemoryStore::default())).await;
+    let feed = FeedStream::default();
+    core.feed_open(feed.sub()).unwrap();
+    let stream = ChatStream::default();
+    core.chat_start(None, stream.subscriber()).await.unwrap();
+    stream.connected().await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // every channel subscribed
+
+    // 1. The socket alone (no webhooks yet).
+    play_everything(&fake, "sock");
+    let ok = |tag: &'static str| {
+        let feed = feed.clone();
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(15);
+            loop {
+                let items = feed.items();
+                let round: Vec<_> = items
+                    .into_iter()
+                    .filter(|i| {
+                        i.actor.as_deref().is_some_and(|a| a.ends_with(tag))
+                            || i.detail.as_deref().is_some_and(|d| d.contains(tag))
+                    })
+                    .collect();
+                match expect_once(&round, tag) {
+                    Ok(()) => return,
+                    Err(e) if Instant::now() > deadline => panic!("{tag}: {e}\n{round:#?}"),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        }
+    };
+    ok("sock").await;
+
+    // 2. Both sources, each webhook delivered twice (Kick's duplicates).
+    let st = core.webhook_set_receiver(true, 0).await.unwrap();
+    let url = st.local_url.unwrap();
+    control(
+        &fake,
+        "/_fake/webhooks/target",
+        serde_json::json!({"url": url}),
+    )
+    .await;
+    control(
+        &fake,
+        "/_fake/webhooks/settings",
+        serde_json::json!({"duplicate_next": 100}),
+    )
+    .await;
+    play_everything(&fake, "both");
+    ok("both").await;
+    // Every webhook (and its duplicate) has come in too; still once each.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let st = core.webhook_status();
+        if st.accepted >= 8 && st.replayed >= 8 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "webhooks and their duplicates: {st:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    ok("both").await;
+
+    // 3. Webhooks alone (chat off: no socket).
+    core.chat_stop();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    play_everything(&fake, "hook");
+    // The host has no webhook at Kick: it needs the socket.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let items = feed.items();
+        let round: Vec<_> = items
+            .into_iter()
+            .filter(|i| {
+                i.actor.as_deref().is_some_and(|a| a.ends_with("hook"))
+                    || i.detail.as_deref().is_some_and(|d| d.contains("hook"))
+            })
+            .collect();
+        let host = round.iter().filter(|i| i.kind == FeedKind::Host).count();
+        let rest = round.len() - host;
+        if rest == 8 {
+            assert_eq!(host, 0);
+            break;
+        }
+        assert!(Instant::now() < deadline, "webhooks alone: {round:#?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A webhook-only redemption carries Kick's id at once.
+    let r = feed
+        .items()
+        .into_iter()
+        .find(|i| i.actor.as_deref() == Some("redeemer_hook"))
+        .unwrap();
+    assert!(r.redemption.unwrap().id.is_some());
 }

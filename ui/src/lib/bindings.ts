@@ -101,6 +101,8 @@ export type AppStatus = {
 	relogin_warning: string | null,
 	/**  The chat transport setting. */
 	chat_transport: ChatTransport,
+	/**  Chat is on unless the streamer turned it off. */
+	chat_enabled: boolean,
 };
 
 /**  A category id. */

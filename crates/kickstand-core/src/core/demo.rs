@@ -33,6 +33,8 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         // A gently moving demo chat (only while the chat panel is on).
         chat_rate: Some(opts.demo_chat_rate),
         control_routes: opts.demo_control_routes,
+        // A believable evening plays by itself once the demo stream is live.
+        evening: Some(kick_fake::EveningConfig::default()),
         ..kick_fake::FakeConfig::default()
     })
     .await

@@ -193,13 +193,13 @@ impl Core {
     }
 
     pub fn status(&self) -> AppStatus {
-        let (port, transport) = {
+        let (port, transport, chat_on) = {
             let st = self.inner.settings.lock().unwrap();
-            (st.loopback_port, st.chat_transport)
+            (st.loopback_port, st.chat_transport, st.chat_enabled)
         };
         let keyring = self.inner.keyring.lock().unwrap().clone();
         let s = self.inner.session.lock().unwrap();
-        s.status(keyring, redirect_uri(port), transport)
+        s.status(keyring, redirect_uri(port), transport, chat_on)
     }
 
     pub(crate) fn publish_status(&self) -> AppStatus {

@@ -220,6 +220,7 @@ impl Session {
         keyring: KeyringStatus,
         redirect_uri: String,
         chat_transport: ChatTransport,
+        chat_enabled: bool,
     ) -> AppStatus {
         let (phase, problem, prompt) = match &self.phase {
             Phase::Starting => (SessionPhase::Starting, None, None),
@@ -247,6 +248,7 @@ impl Session {
             login_expires_at_ms: expires_at.map(|t| t.timestamp_millis()),
             relogin_warning: expires_at.and_then(|t| relogin_warning(t - chrono::Utc::now())),
             chat_transport,
+            chat_enabled,
         }
     }
 }
