@@ -22,6 +22,7 @@ const loggedIn: AppStatus = {
   login_expires_at_ms: null,
   relogin_warning: null,
   chat_transport: 'auto',
+  chat_enabled: false,
 };
 
 const channel: ChannelView = {
