@@ -148,7 +148,8 @@ describe('stream stats', () => {
     expect(screen.getByTestId('stats-live').textContent).toContain('LIVE 1:00:');
     const chart = screen.getByTestId('viewer-chart');
     expect(chart.classList.contains('hidden')).toBe(false);
-    expect(chart.querySelector('canvas')).not.toBeNull();
+    // The chart library loads with the first samples.
+    await waitFor(() => expect(chart.querySelector('canvas')).not.toBeNull());
     store.stop();
   });
 });
