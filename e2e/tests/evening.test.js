@@ -31,14 +31,18 @@ async function feedTexts() {
 }
 
 before(async () => {
+  const started = Date.now();
   browser = await remote({
     hostname: '127.0.0.1',
     port: 4444,
     logLevel: 'warn',
     capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
   });
+  // This app's embedded fake (an earlier test's app wrote the file too).
   const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 100 && !fs.existsSync(info); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   demo = JSON.parse(fs.readFileSync(info, 'utf8'));
 });
 
