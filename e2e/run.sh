@@ -20,7 +20,12 @@ WORK=$(mktemp -d)
 export HOME="$WORK/home" XDG_CONFIG_HOME="$WORK/config" XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache"
 mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_CACHE_HOME"
 export KICKSTAND_MODE=demo KICKSTAND_DEMO_CONTROL=1 KICKSTAND_DEMO_BROWSER=0 KICKSTAND_REVEAL_SECS=4 KICKSTAND_DEMO_INFO_FILE="$WORK/demo.json"
-export KICKSTAND_APP="$APP" E2E_SHOTS="${E2E_SHOTS:-}"
+export KICKSTAND_APP="$APP" E2E_SHOTS="${E2E_SHOTS:-}" E2E_WORK="$WORK"
+if [ "${1:-test}" = obs ]; then
+  # Real OBS (scripts/test-obs.sh): the demo's fake gets a real RTMP ingest,
+  # and the app logs at debug level (the test searches the logs for the key).
+  export KICKSTAND_DEMO_INGEST=1 RUST_LOG=debug
+fi
 export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 
 cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"; }
@@ -37,5 +42,9 @@ dbus-run-session -- bash -c '
   TD=$!
   trap "kill $TD 2>/dev/null" EXIT
   for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.2; done
-  if [ "${1:-test}" = bench ]; then node bench/chat-view.js; else npm test; fi
+  case "${1:-test}" in
+    bench) node bench/chat-view.js ;;
+    obs) node --test --test-concurrency=1 obs/ ;;
+    *) npm test ;;
+  esac
 ' "$WORK" "${1:-test}"

@@ -10,11 +10,13 @@
 # 127.0.0.1. Needs root or unprivileged user namespaces; otherwise the tests
 # run without the namespace (with a warning).
 #
-#   scripts/test-obs.sh                     # all obs-link tests, real OBS included
+#   scripts/test-obs.sh                     # all obs-link tests, real OBS included,
+#                                           # then the window with OBS (e2e/obs/)
 #   scripts/test-obs.sh goes_live --nocapture
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$CARGO_HOME/bin:$PATH"
 
 if [ "${1:-}" = "--inside" ]; then
   shift
@@ -30,6 +32,11 @@ if [ "${1:-}" = "--inside" ]; then
   export DISPLAY=":$DISP" KICKSTAND_REAL_OBS=1
   # Arguments go to the test binaries: a name filter, --nocapture, …
   cargo test --offline --locked -p obs-link --tests -- --test-threads=1 "$@"
+  if [ $# -eq 0 ]; then
+    # The window end to end: the app (demo, with a real RTMP ingest) and OBS.
+    kill $XVFB 2>/dev/null || true
+    bash e2e/run.sh obs
+  fi
   exit
 fi
 
@@ -41,8 +48,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-# Build first, outside the namespace (it may need the registry).
+# Build first, outside the namespace (it may need the registry): the tests,
+# the app with its embedded UI, and the end-to-end tools.
 cargo test --locked -p obs-link --tests --no-run
+(cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build >/dev/null)
+cargo build --features custom-protocol --locked
+command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
+(cd e2e && { [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] \
+  || npm ci --no-audit --no-fund --loglevel=error; })
 start=$(date +%s)
 if [ "$(id -u)" -eq 0 ] && unshare -n true 2>/dev/null; then
   unshare -n -- bash "$0" --inside "$@"

@@ -10,7 +10,9 @@
 #  5. end to end: the real app window under Xvfb driven by tauri-driver +
 #     WebKitWebDriver, against the app's embedded fake Kick (channel editor,
 #     live status, stream key, chat), and the official pusher-js and
-#     centrifuge-js clients against the fake's chat sockets.
+#     centrifuge-js clients against the fake's chat sockets;
+#  6. OBS: obs-link and the window against real OBS Studio (under Xvfb, in a
+#     loopback-only network namespace) and the fake's real RTMP ingest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -51,4 +53,7 @@ if [ -d e2e/tests ]; then
   cargo build -p kick-fake --locked   # for the pusher-js and centrifuge-js compatibility tests
   bash e2e/run.sh
 fi
+
+stage "OBS: obs-link and the window against real OBS Studio and a real RTMP ingest"
+bash scripts/test-obs.sh
 stage "all tests passed"

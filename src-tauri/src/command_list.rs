@@ -48,7 +48,16 @@ macro_rules! app_commands {
                 webhook_set_receiver,
                 webhook_subscriptions,
                 webhook_set_wanted,
-                webhook_reconcile
+                webhook_reconcile,
+                obs_view,
+                obs_configure,
+                obs_connect,
+                obs_disconnect,
+                obs_setup,
+                obs_check_key,
+                obs_go_live,
+                obs_end_stream,
+                obs_switch_scene
             ]
         )
     };

@@ -372,3 +372,66 @@ async fn webhook_set_wanted(
 async fn webhook_reconcile(core: State<'_, Core>) -> AppResult<WebhookSubscriptions> {
     core.webhook_reconcile().await
 }
+
+// ----- OBS -----
+
+#[tauri::command]
+#[specta::specta]
+fn obs_view(core: State<'_, Core>) -> ObsView {
+    core.obs_view()
+}
+
+/// `password`: `null` keeps the stored one, `""` removes it.
+#[tauri::command]
+#[specta::specta]
+async fn obs_configure(
+    core: State<'_, Core>,
+    host: String,
+    port: u16,
+    password: Option<String>,
+) -> AppResult<ObsView> {
+    core.obs_configure(host, port, password).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn obs_connect(core: State<'_, Core>) -> AppResult<ObsView> {
+    core.obs_connect().await
+}
+
+#[tauri::command]
+#[specta::specta]
+fn obs_disconnect(core: State<'_, Core>) -> AppResult<ObsView> {
+    core.obs_disconnect()
+}
+
+/// Writes Kick's ingest URL and stream key into OBS (never shown).
+#[tauri::command]
+#[specta::specta]
+async fn obs_setup(core: State<'_, Core>) -> AppResult<String> {
+    core.obs_setup().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn obs_check_key(core: State<'_, Core>) -> AppResult<ObsKeyState> {
+    core.obs_check_key().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn obs_go_live(core: State<'_, Core>) -> AppResult<ObsView> {
+    core.obs_go_live().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn obs_end_stream(core: State<'_, Core>) -> AppResult<ObsView> {
+    core.obs_end_stream().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn obs_switch_scene(core: State<'_, Core>, scene: String) -> AppResult<ObsView> {
+    core.obs_switch_scene(scene).await
+}

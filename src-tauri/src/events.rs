@@ -40,6 +40,8 @@ events! {
     WentLiveEvent(LiveEntry) = "kickstand://went-live";
     /// The stream's numbers (at most once a second).
     StatsEvent(StreamStats) = "kickstand://stats";
+    /// OBS: the link's state, scenes, stream health, key check.
+    ObsEvent(ObsView) = "kickstand://obs";
 }
 
 pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
@@ -56,6 +58,7 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
                 NoticeEvent(n).emit(&app)
             }
             CoreEvent::Stats(st) => StatsEvent(st).emit(&app),
+            CoreEvent::Obs(v) => ObsEvent(*v).emit(&app),
             CoreEvent::FeedNotify(item) => {
                 // Only while the streamer is not looking at Kickstand.
                 let focused = app

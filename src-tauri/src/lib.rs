@@ -53,6 +53,8 @@ pub fn options_from_env(
     opts.demo_info_file = std::env::var_os("KICKSTAND_DEMO_INFO_FILE").map(Into::into);
     // End-to-end tests check the demo's fake through its control routes.
     opts.demo_control_routes = std::env::var("KICKSTAND_DEMO_CONTROL").as_deref() == Ok("1");
+    // A real RTMP ingest in the demo (nginx-rtmp), for going live from OBS.
+    opts.demo_ingest = std::env::var("KICKSTAND_DEMO_INGEST").as_deref() == Ok("1");
     if let Some(rate) = std::env::var("KICKSTAND_DEMO_CHAT_RATE")
         .ok()
         .and_then(|s| s.parse::<f64>().ok())

@@ -499,3 +499,93 @@ pub struct WebhookEventState {
 pub struct WebhookSubscriptions {
     pub events: Vec<WebhookEventState>,
 }
+
+// ----- OBS -----
+
+/// Where Kickstand finds OBS's websocket server (the password is in the
+/// keyring; only whether one is set crosses to the window).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct ObsSettings {
+    pub host: String,
+    pub port: u16,
+    pub has_password: bool,
+    /// Connect at start (once the streamer connected OBS).
+    pub enabled: bool,
+}
+
+/// The OBS connection as the panel shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ObsState {
+    /// Not set up (the streamer has not connected OBS).
+    Off,
+    Connecting,
+    /// OBS cannot be reached (not running, websocket server off); retrying.
+    NotRunning {
+        message: String,
+        retry_in_ms: u64,
+    },
+    /// Connected; `output`: idle, starting or stopping.
+    Connected {
+        output: String,
+    },
+    /// OBS is streaming (`reconnecting`: OBS lost the ingest and retries).
+    Streaming {
+        reconnecting: bool,
+    },
+    Reconnecting {
+        message: String,
+        retry_in_ms: u64,
+    },
+    /// Wrong password, an old OBS (v4), ...: the streamer must act.
+    NeedsAttention {
+        message: String,
+    },
+}
+
+/// OBS's stream as OBS reports it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Type)]
+pub struct ObsHealth {
+    pub active: bool,
+    pub reconnecting: bool,
+    pub bitrate_kbps: Option<u32>,
+    pub dropped_frames: u64,
+    pub total_frames: u64,
+    pub dropped_percent: f64,
+    /// 0 (none) to 1 (fully congested).
+    pub congestion: f64,
+    pub duration_ms: u64,
+}
+
+/// Whether OBS streams to the streamer's current Kick ingest (compared in
+/// Rust; neither key is ever shown).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(tag = "key", rename_all = "snake_case")]
+pub enum ObsKeyState {
+    Matches,
+    /// OBS has another key (a stale one) or another server.
+    Differs {
+        key_differs: bool,
+        server_differs: bool,
+    },
+    NotConfigured,
+    OtherService {
+        service: Option<String>,
+    },
+}
+
+/// Everything the OBS panel shows (event `kickstand://obs`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Type)]
+pub struct ObsView {
+    pub settings: ObsSettings,
+    pub state: ObsState,
+    pub scenes: Vec<String>,
+    pub current_scene: Option<String>,
+    pub health: Option<ObsHealth>,
+    /// The last check of OBS's stream settings against Kick's.
+    pub key: Option<ObsKeyState>,
+    /// Whether the stream reaches Kick, in words, while OBS streams.
+    pub arrival: Option<String>,
+    /// Kick shows the stream live (from the poller), for the side-by-side view.
+    pub kick_live: bool,
+}

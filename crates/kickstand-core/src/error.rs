@@ -33,6 +33,8 @@ pub enum ErrorCode {
     LoginCancelled,
     /// Only possible in demo mode.
     DemoOnly,
+    /// OBS is not reachable, refused, or could not do it (see the message).
+    Obs,
     Internal,
 }
 

@@ -1,7 +1,9 @@
 //! What the core reports to the shell. The shell turns each into a Tauri
 //! event; the core knows nothing about Tauri.
 
-use crate::dto::{AppStatus, ChannelView, FeedItem, LiveEntry, LiveSnapshot, Notice, StreamStats};
+use crate::dto::{
+    AppStatus, ChannelView, FeedItem, LiveEntry, LiveSnapshot, Notice, ObsView, StreamStats,
+};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -18,6 +20,8 @@ pub enum CoreEvent {
     FeedNotify(FeedItem),
     /// The stream's numbers changed (at most once a second).
     Stats(StreamStats),
+    /// OBS: connection, scenes, health.
+    Obs(Box<ObsView>),
 }
 
 pub type EventSink = Arc<dyn Fn(CoreEvent) + Send + Sync>;

@@ -13,6 +13,8 @@ pub const SERVICE: &str = "dev.kickstand.app";
 pub const CLIENT_ID: &str = "kick-client-id";
 pub const CLIENT_SECRET: &str = "kick-client-secret";
 pub const TOKENS: &str = "kick-tokens";
+/// OBS's websocket password.
+pub const OBS_PASSWORD: &str = "obs-websocket-password";
 
 /// What to tell a streamer whose system has no usable keyring.
 pub const KEYRING_HELP: &str = "Kickstand keeps your Kick login in the system keyring, \

@@ -32,6 +32,11 @@ pub struct Settings {
     pub webhook_port: u16,
     /// The webhook event types the streamer wants Kick to send.
     pub webhook_events: Vec<String>,
+    /// OBS's websocket server (the password is in the keyring).
+    pub obs_host: String,
+    pub obs_port: u16,
+    /// Connect to OBS at start (set once the streamer connected it).
+    pub obs_enabled: bool,
 }
 
 impl Default for Settings {
@@ -47,6 +52,9 @@ impl Default for Settings {
             webhook_receiver: false,
             webhook_port: DEFAULT_WEBHOOK_PORT,
             webhook_events: crate::core::webhooks::default_wanted(),
+            obs_host: obs_link::DEFAULT_HOST.to_owned(),
+            obs_port: obs_link::DEFAULT_PORT,
+            obs_enabled: false,
         }
     }
 }

@@ -65,7 +65,7 @@ pub enum ObsError {
     #[error("Something other than OBS's WebSocket server answers on {addr} ({detail}). Check the port in OBS → Tools → WebSocket Server Settings.")]
     NotObsWebSocket { addr: String, detail: String },
 
-    #[error("OBS disconnected Kickstand (the Kick button in its WebSocket session list). Press Reconnect in Kickstand's OBS settings to connect again.")]
+    #[error("OBS disconnected Kickstand (the Kick button in its WebSocket session list). Press Connect in Kickstand's OBS panel to connect again.")]
     Kicked,
 
     #[error("OBS did not answer in time ({stage}).")]

@@ -55,6 +55,17 @@ export const commands = {
 	webhookSubscriptions: () => __TAURI_INVOKE<WebhookSubscriptions>("webhook_subscriptions"),
 	webhookSetWanted: (name: string, wanted: boolean) => __TAURI_INVOKE<WebhookSubscriptions>("webhook_set_wanted", { name, wanted }),
 	webhookReconcile: () => __TAURI_INVOKE<WebhookSubscriptions>("webhook_reconcile"),
+	obsView: () => __TAURI_INVOKE<ObsView>("obs_view"),
+	/**  `password`: `null` keeps the stored one, `""` removes it. */
+	obsConfigure: (host: string, port: number, password: string | null) => __TAURI_INVOKE<ObsView>("obs_configure", { host, port, password }),
+	obsConnect: () => __TAURI_INVOKE<ObsView>("obs_connect"),
+	obsDisconnect: () => __TAURI_INVOKE<ObsView>("obs_disconnect"),
+	/**  Writes Kick's ingest URL and stream key into OBS (never shown). */
+	obsSetup: () => __TAURI_INVOKE<string>("obs_setup"),
+	obsCheckKey: () => __TAURI_INVOKE<ObsKeyState>("obs_check_key"),
+	obsGoLive: () => __TAURI_INVOKE<ObsView>("obs_go_live"),
+	obsEndStream: () => __TAURI_INVOKE<ObsView>("obs_end_stream"),
+	obsSwitchScene: (scene: string) => __TAURI_INVOKE<ObsView>("obs_switch_scene", { scene }),
 };
 
 /** Events */
@@ -62,6 +73,7 @@ export const events = {
 	kickstandChannel: makeEvent<ChannelEvent, ChannelEvent>("kickstand://channel"),
 	kickstandLive: makeEvent<LiveEvent, LiveEvent>("kickstand://live"),
 	kickstandNotice: makeEvent<NoticeEvent, NoticeEvent>("kickstand://notice"),
+	kickstandObs: makeEvent<ObsEvent, ObsEvent>("kickstand://obs"),
 	kickstandStats: makeEvent<StatsEvent, StatsEvent>("kickstand://stats"),
 	kickstandStatus: makeEvent<StatusEvent, StatusEvent>("kickstand://status"),
 	kickstandStreamKeyHidden: makeEvent<StreamKeyHiddenEvent, StreamKeyHiddenEvent>("kickstand://stream-key-hidden"),
@@ -236,7 +248,9 @@ export type ErrorCode =
 /**  The login was cancelled or timed out. */
 "login_cancelled" | 
 /**  Only possible in demo mode. */
-"demo_only" | "internal";
+"demo_only" | 
+/**  OBS is not reachable, refused, or could not do it (see the message). */
+"obs" | "internal";
 
 /**
  *  The input a streamer typed that an error is about, so the window can show
@@ -348,6 +362,70 @@ export type NotifyPrefs = {
 	kinds: FeedKind[],
 	/**  KICKs gifts notify from this amount up. */
 	kicks_min: number,
+};
+
+/**  OBS: the link's state, scenes, stream health, key check. */
+export type ObsEvent = ObsView;
+
+/**  OBS's stream as OBS reports it. */
+export type ObsHealth = {
+	active: boolean,
+	reconnecting: boolean,
+	bitrate_kbps: number | null,
+	dropped_frames: number,
+	total_frames: number,
+	dropped_percent: number | null,
+	/**  0 (none) to 1 (fully congested). */
+	congestion: number | null,
+	duration_ms: number,
+};
+
+/**
+ *  Whether OBS streams to the streamer's current Kick ingest (compared in
+ *  Rust; neither key is ever shown).
+ */
+export type ObsKeyState = { key: "matches" } | 
+/**  OBS has another key (a stale one) or another server. */
+{ key: "differs"; key_differs: boolean; server_differs: boolean } | { key: "not_configured" } | { key: "other_service"; service: string | null };
+
+/**
+ *  Where Kickstand finds OBS's websocket server (the password is in the
+ *  keyring; only whether one is set crosses to the window).
+ */
+export type ObsSettings = {
+	host: string,
+	port: number,
+	has_password: boolean,
+	/**  Connect at start (once the streamer connected OBS). */
+	enabled: boolean,
+};
+
+/**  The OBS connection as the panel shows it. */
+export type ObsState = 
+/**  Not set up (the streamer has not connected OBS). */
+{ state: "off" } | { state: "connecting" } | 
+/**  OBS cannot be reached (not running, websocket server off); retrying. */
+{ state: "not_running"; message: string; retry_in_ms: number } | 
+/**  Connected; `output`: idle, starting or stopping. */
+{ state: "connected"; output: string } | 
+/**  OBS is streaming (`reconnecting`: OBS lost the ingest and retries). */
+{ state: "streaming"; reconnecting: boolean } | { state: "reconnecting"; message: string; retry_in_ms: number } | 
+/**  Wrong password, an old OBS (v4), ...: the streamer must act. */
+{ state: "needs_attention"; message: string };
+
+/**  Everything the OBS panel shows (event `kickstand://obs`). */
+export type ObsView = {
+	settings: ObsSettings,
+	state: ObsState,
+	scenes: string[],
+	current_scene: string | null,
+	health: ObsHealth | null,
+	/**  The last check of OBS's stream settings against Kick's. */
+	key: ObsKeyState | null,
+	/**  Whether the stream reaches Kick, in words, while OBS streams. */
+	arrival: string | null,
+	/**  Kick shows the stream live (from the poller), for the side-by-side view. */
+	kick_live: boolean,
 };
 
 /**  A reward redemption id (ULID). */

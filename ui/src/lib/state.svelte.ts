@@ -5,7 +5,7 @@ import type { AppStatus, StreamStats } from './bindings';
 import type { ChannelLimits } from './bindings';
 import type { ChannelView } from './bindings';
 import type { LiveSnapshot } from './bindings';
-import type { NoticeLevel } from './bindings';
+import type { NoticeLevel, ObsView } from './bindings';
 
 export interface Toast {
   id: number;
@@ -23,6 +23,8 @@ class Store {
   keyHiddenTick = $state(0);
   /** The stream's numbers (event `kickstand://stats`). */
   stats = $state<StreamStats | null>(null);
+  /** OBS (event `kickstand://obs`): app-wide, whichever account. */
+  obs = $state<ObsView | null>(null);
   startError = $state<string | null>(null);
   private nextId = 1;
   private unlisten: (() => void) | null = null;
@@ -53,10 +55,13 @@ class Store {
       kickstandNotice: (n) => this.toast(n.level, n.message),
       kickstandWentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
       kickstandStats: (s) => (this.stats = s),
+      kickstandObs: (v) => (this.obs = v),
     });
     try {
       this.status = await api.appStatus();
       this.limits = await api.channelLimits();
+      // OBS is optional: its panel stays empty rather than the app failing.
+      void api.obsView().then((v) => (this.obs = v), () => {});
       if (this.status.phase === 'logged_in') await this.loadSession();
     } catch (e) {
       this.startError = errorText(e);

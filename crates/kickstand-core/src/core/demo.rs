@@ -27,7 +27,7 @@ impl Drop for Demo {
 }
 
 pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
-    let fake = kick_fake::start(kick_fake::FakeConfig {
+    let config = |ingest| kick_fake::FakeConfig {
         auto_approve: true,
         redirect_uris: vec![],
         // A gently moving demo chat (only while the chat panel is on).
@@ -35,10 +35,22 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         control_routes: opts.demo_control_routes,
         // A believable evening plays by itself once the demo stream is live.
         evening: Some(kick_fake::EveningConfig::default()),
+        // A real RTMP ingest (nginx-rtmp), so OBS can go live in the demo.
+        ingest,
         ..kick_fake::FakeConfig::default()
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
+    };
+    let started = match opts.demo_ingest {
+        true => match kick_fake::start(config(Some(Default::default()))).await {
+            Ok(f) => Ok(f),
+            Err(e) => {
+                tracing::warn!(error = %e, "demo ingest unavailable; the demo runs without it");
+                kick_fake::start(config(None)).await
+            }
+        },
+        false => kick_fake::start(config(None)).await,
+    };
+    let fake =
+        started.map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
     let kick = KickConfig {
         // The configured request observer (tests) sees the demo's calls too.
         observer: opts.kick.observer.clone(),
@@ -50,6 +62,7 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
             "api_base": fake.info.api_base,
             "broadcaster_user_id": fake.info.broadcaster_user_id,
             "slug": fake.info.slug,
+            "ingest_url": fake.ingest_url(),
         });
         if let Err(e) = std::fs::write(path, info.to_string()) {
             tracing::warn!(error = %e, "could not write the demo info file");

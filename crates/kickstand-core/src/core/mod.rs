@@ -17,6 +17,7 @@ mod channel;
 mod chat;
 mod demo;
 pub mod evening;
+pub mod obs;
 mod session;
 pub mod webhooks;
 
@@ -78,6 +79,9 @@ pub struct CoreOptions {
     /// Serve the embedded fake's `/_fake/*` control routes (end-to-end tests
     /// only: any local process could use them).
     pub demo_control_routes: bool,
+    /// Give the demo's fake a real RTMP ingest (nginx with the RTMP module),
+    /// so OBS can stream to it; without nginx the demo runs without one.
+    pub demo_ingest: bool,
     /// Generated chat messages per second in demo mode.
     pub demo_chat_rate: f64,
     /// First and longest wait between attempts to restore a stored login
@@ -106,6 +110,7 @@ impl CoreOptions {
             demo_loopback_port: 0,
             demo_info_file: None,
             demo_control_routes: false,
+            demo_ingest: false,
             demo_chat_rate: 1.5,
             restore_backoff: (Duration::from_secs(2), Duration::from_secs(60)),
             data_dir: None,
@@ -123,6 +128,10 @@ pub(crate) struct Inner {
     /// Serialises transitions: mode switches, the start and the end of a
     /// login, logout. Never held while waiting for the browser.
     pub(crate) op: tokio::sync::Mutex<()>,
+    /// The OBS link (app-wide: OBS is on this machine, whatever the mode).
+    pub(crate) obs: obs::ObsCell,
+    /// OBS's websocket password, once read from the keyring.
+    pub(crate) obs_password: Mutex<Option<kick_api::Secret>>,
 }
 
 /// The core handle. Cheap to clone.
@@ -155,6 +164,8 @@ impl Core {
                 session: Mutex::new(Session::starting(mode)),
                 reveal: RevealTimer::default(),
                 op: tokio::sync::Mutex::new(()),
+                obs: Default::default(),
+                obs_password: Mutex::new(None),
             }),
         }
     }
@@ -168,6 +179,7 @@ impl Core {
             if let Err(e) = c.enter_initial_mode().await {
                 c.notice(NoticeLevel::Error, e.message);
             }
+            c.obs_autoconnect().await;
         });
         core
     }
@@ -178,6 +190,7 @@ impl Core {
     pub async fn start(opts: CoreOptions, sink: EventSink) -> AppResult<Core> {
         let core = Core::new(opts, sink);
         core.enter_initial_mode().await?;
+        core.obs_autoconnect().await;
         Ok(core)
     }
 

@@ -654,6 +654,9 @@ impl Core {
         });
         let core = self.clone();
         let hooks = tokio::spawn(async move { core.webhook_keepalive().await });
+        // This account's key against what OBS has (when OBS is connected).
+        let core = self.clone();
+        tokio::spawn(async move { core.obs_session_changed(true).await });
         if let Some(live) = self.inner.session.lock().unwrap().live_mut() {
             live.tasks.add(h);
             live.tasks.add(refresh);
@@ -969,6 +972,7 @@ impl Core {
                 .await
                 .map_err(store_err)?;
         }
+        self.obs_session_changed(false).await;
         Ok(self.publish_status())
     }
 

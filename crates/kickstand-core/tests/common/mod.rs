@@ -37,6 +37,7 @@ impl Recorder {
                 CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
                 CoreEvent::FeedNotify(i) => serde_json::to_string(i).unwrap(),
                 CoreEvent::Stats(s) => serde_json::to_string(s).unwrap(),
+                CoreEvent::Obs(v) => serde_json::to_string(v).unwrap(),
             })
             .collect::<Vec<_>>()
             .join("\n")
