@@ -42,8 +42,9 @@ stage "no keyring: a plain message, no crash"
 env -u DBUS_SESSION_BUS_ADDRESS KICKSTAND_NO_KEYRING=1 cargo test -p kickstand-core --test keyring --locked
 
 if [ -f ui/src/main.ts ]; then
-  stage "web UI: svelte-check and Vitest"
+  stage "web UI: svelte-check and Vitest; the generated licences are current"
   (cd ui && npm run check && npm test)
+  node scripts/licenses.mjs --check
 fi
 
 if [ -d e2e/tests ]; then

@@ -57,7 +57,9 @@ macro_rules! app_commands {
                 obs_check_key,
                 obs_go_live,
                 obs_end_stream,
-                obs_switch_scene
+                obs_switch_scene,
+                about,
+                open_logs_folder
             ]
         )
     };

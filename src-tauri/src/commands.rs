@@ -11,7 +11,7 @@ use kickstand_core::streamkey::Clipboard;
 use kickstand_core::AppResult;
 use std::sync::Arc;
 use tauri::ipc::Channel;
-use tauri::{AppHandle, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -164,12 +164,19 @@ pub type OpenUrl = dyn Fn(&str) -> Result<(), String> + Send + Sync;
 /// system browser and the clipboard (Tauri's plugins, set up in `setup_core`).
 pub struct Desktop {
     pub open_url: Box<OpenUrl>,
+    /// Opens a folder in the file manager.
+    pub open_path: Box<OpenUrl>,
     pub clipboard: Arc<dyn Clipboard>,
+    /// Where the logs and panic reports are (`logging`).
+    pub log_dir: Option<std::path::PathBuf>,
+    pub data_dir: Option<std::path::PathBuf>,
+    pub webview: String,
 }
 
 impl Desktop {
     pub fn new<R: Runtime>(app: &AppHandle<R>) -> Self {
         let opener = app.clone();
+        let folder_opener = app.clone();
         Desktop {
             open_url: Box::new(move |url| {
                 opener
@@ -177,7 +184,16 @@ impl Desktop {
                     .open_url(url, None::<&str>)
                     .map_err(|e| e.to_string())
             }),
+            open_path: Box::new(move |path| {
+                folder_opener
+                    .opener()
+                    .open_path(path, None::<&str>)
+                    .map_err(|e| e.to_string())
+            }),
             clipboard: Arc::new(TauriClipboard(app.clone())),
+            log_dir: app.path().app_log_dir().ok(),
+            data_dir: app.path().app_data_dir().ok(),
+            webview: tauri::webview_version().unwrap_or_else(|_| "unknown".into()),
         }
     }
 }
@@ -434,4 +450,50 @@ async fn obs_end_stream(core: State<'_, Core>) -> AppResult<ObsView> {
 #[specta::specta]
 async fn obs_switch_scene(core: State<'_, Core>, scene: String) -> AppResult<ObsView> {
     core.obs_switch_scene(scene).await
+}
+
+// ----- About -----
+
+/// What the About panel shows. No secret.
+#[derive(serde::Serialize, Clone, Debug, specta::Type)]
+pub struct AboutInfo {
+    pub version: String,
+    pub tauri: String,
+    /// WebKitGTK's version.
+    pub webview: String,
+    pub log_dir: Option<String>,
+    pub data_dir: Option<String>,
+    pub endpoints: KickEndpoints,
+}
+
+#[tauri::command]
+#[specta::specta]
+fn about(core: State<'_, Core>, desktop: State<'_, Desktop>) -> AboutInfo {
+    let show = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    AboutInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        tauri: tauri::VERSION.to_owned(),
+        webview: desktop.webview.clone(),
+        log_dir: show(&desktop.log_dir),
+        data_dir: show(&desktop.data_dir),
+        endpoints: core.endpoints(),
+    }
+}
+
+/// Opens the log folder (logs and panic reports) in the file manager.
+#[tauri::command]
+#[specta::specta]
+fn open_logs_folder(desktop: State<'_, Desktop>) -> AppResult<()> {
+    let dir = desktop.log_dir.as_ref().ok_or_else(|| {
+        kickstand_core::AppError::internal("Kickstand has no log folder on this system.")
+    })?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        kickstand_core::AppError::internal(format!("Could not create the log folder: {e}"))
+    })?;
+    (desktop.open_path)(&dir.display().to_string()).map_err(|e| {
+        kickstand_core::AppError::internal(format!(
+            "Could not open the log folder ({e}). It is {}",
+            dir.display()
+        ))
+    })
 }

@@ -9,6 +9,10 @@ compile_error!("release builds need the embedded UI: build with `--features cust
 
 mod commands;
 mod events;
+pub mod logging;
+
+/// The app's identifier (tauri.conf.json; a test checks they agree).
+pub const IDENTIFIER: &str = "dev.kickstand.app";
 
 use kickstand_core::core::{Core, CoreOptions, ModeChoice};
 use kickstand_core::secrets::KeyringStore;
@@ -94,12 +98,10 @@ pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) {
 }
 
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,kickstand=info".into()),
-        )
-        .init();
+    let log_dir = logging::log_dir(IDENTIFIER);
+    logging::init(log_dir.as_deref());
+    logging::install_panic_hook(log_dir);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Kickstand starting");
     builder(tauri::Builder::<tauri::Wry>::new())
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(w) = app.get_webview_window("main") {
@@ -112,6 +114,19 @@ pub fn run() {
             let dir = app.path().app_config_dir()?;
             let data = app.path().app_data_dir()?;
             setup_core(app.handle(), options_from_env(dir, data));
+            // A panic tells the window where its report is.
+            let handle = app.handle().clone();
+            logging::on_panic(move |report| {
+                use tauri_specta::Event;
+                let _ = events::NoticeEvent(kickstand_core::dto::Notice {
+                    level: kickstand_core::dto::NoticeLevel::Error,
+                    message: format!(
+                        "Kickstand hit an internal error and stopped one task. A report ({}) is in the log folder (About → Open logs folder).",
+                        report.file_name().unwrap_or_default().to_string_lossy()
+                    ),
+                })
+                .emit(&handle);
+            });
             Ok(())
         })
         .run(tauri::generate_context!())

@@ -179,3 +179,21 @@ fn commands_no_capability_grants_are_refused() {
     let err = invoke(&w, "plugin:clipboard-manager|read_text", json!({})).unwrap_err();
     assert!(err.to_string().contains("not allowed"), "{err}");
 }
+
+/// About: the version, the Kick hosts in use (the demo's fake here), and the
+/// log folder the logger writes to (computed before Tauri starts) is the one
+/// Tauri reports and the About panel opens.
+#[test]
+fn about_names_the_log_folder_the_logger_uses() {
+    let (app, w) = app();
+    assert_eq!(app.config().identifier, IDENTIFIER);
+    let about = invoke(&w, "about", json!({})).unwrap();
+    assert_eq!(about["version"], env!("CARGO_PKG_VERSION"));
+    assert!(about["endpoints"]["api"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let tauri_dir = app.path().app_log_dir().unwrap();
+    assert_eq!(Some(tauri_dir.clone()), logging::log_dir(IDENTIFIER));
+    assert_eq!(about["log_dir"], tauri_dir.display().to_string());
+}

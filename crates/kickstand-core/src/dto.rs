@@ -589,3 +589,16 @@ pub struct ObsView {
     /// Kick shows the stream live (from the poller), for the side-by-side view.
     pub kick_live: bool,
 }
+
+// ----- About -----
+
+/// The Kick hosts the app talks to now (Kick's, or the demo's fake on
+/// 127.0.0.1). No secret.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct KickEndpoints {
+    pub oauth: String,
+    pub api: String,
+    /// kick.com's own site API (channel lookup, chat negotiation).
+    pub web: String,
+    pub site: String,
+}

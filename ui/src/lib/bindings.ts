@@ -66,6 +66,9 @@ export const commands = {
 	obsGoLive: () => __TAURI_INVOKE<ObsView>("obs_go_live"),
 	obsEndStream: () => __TAURI_INVOKE<ObsView>("obs_end_stream"),
 	obsSwitchScene: (scene: string) => __TAURI_INVOKE<ObsView>("obs_switch_scene", { scene }),
+	about: () => __TAURI_INVOKE<AboutInfo>("about"),
+	/**  Opens the log folder (logs and panic reports) in the file manager. */
+	openLogsFolder: () => __TAURI_INVOKE<null>("open_logs_folder"),
 };
 
 /** Events */
@@ -81,6 +84,17 @@ export const events = {
 };
 
 /* Types */
+/**  What the About panel shows. No secret. */
+export type AboutInfo = {
+	version: string,
+	tauri: string,
+	/**  WebKitGTK's version. */
+	webview: string,
+	log_dir: string | null,
+	data_dir: string | null,
+	endpoints: KickEndpoints,
+};
+
 export type AppError = {
 	code: ErrorCode,
 	message: string,
@@ -302,6 +316,18 @@ export type KeyringStatus = {
 	available: boolean,
 	/**  Why not, and how to fix it, when unavailable. */
 	message: string | null,
+};
+
+/**
+ *  The Kick hosts the app talks to now (Kick's, or the demo's fake on
+ *  127.0.0.1). No secret.
+ */
+export type KickEndpoints = {
+	oauth: string,
+	api: string,
+	/**  kick.com's own site API (channel lookup, chat negotiation). */
+	web: string,
+	site: string,
 };
 
 /**  Live state of one channel (own or watched). */

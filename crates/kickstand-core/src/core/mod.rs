@@ -221,6 +221,18 @@ impl Core {
         st
     }
 
+    /// The Kick hosts in use (the demo's fake in demo mode), for About.
+    pub fn endpoints(&self) -> KickEndpoints {
+        let s = self.inner.session.lock().unwrap();
+        let k = s.mode.kick().unwrap_or(&self.inner.opts.kick);
+        KickEndpoints {
+            oauth: k.oauth_base.clone(),
+            api: k.api_base.clone(),
+            web: k.web_base.clone(),
+            site: k.site_base.clone(),
+        }
+    }
+
     /// The embedded fake in demo mode (tests and the demo controls).
     pub fn demo_fake(&self) -> Option<Arc<kick_fake::RunningFake>> {
         self.inner.session.lock().unwrap().demo_fake()
