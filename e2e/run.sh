@@ -45,6 +45,7 @@ dbus-run-session -- bash -c '
   case "${1:-test}" in
     bench) node bench/chat-view.js ;;
     obs) node --test --test-concurrency=1 obs/ ;;
+    installed) node --test installed/ ;;
     *) npm test ;;
   esac
 ' "$WORK" "${1:-test}"

@@ -9,12 +9,14 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # System packages: Tauri v2 on Linux, plus Xvfb/WebKitWebDriver for the
 # end-to-end tests, gnome-keyring for the real OS keyring in tests, and
-# OBS Studio + nginx with the RTMP module for the real-OBS tests (scripts/test-obs.sh).
+# OBS Studio + nginx with the RTMP module for the real-OBS tests (scripts/test-obs.sh),
+# xwininfo and desktop-file-validate for the installed-package test (scripts/test-deb.sh).
 PKGS=(
   libwebkit2gtk-4.1-dev build-essential file libxdo-dev libssl-dev
   libayatana-appindicator3-dev librsvg2-dev pkg-config curl
   xvfb webkit2gtk-driver dbus-x11 gnome-keyring libsecret-1-dev libdbus-1-dev imagemagick
   obs-studio nginx-light libnginx-mod-rtmp
+  x11-utils desktop-file-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
