@@ -103,7 +103,9 @@ impl Error {
 
 /// Extracts a human message from a Kick error body: `message`, then
 /// `error` + `error_description`, then the start of the raw text.
-pub(crate) fn kick_message(body: &[u8]) -> String {
+// `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
+#[doc(hidden)]
+pub fn kick_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Shape {
         message: Option<serde_json::Value>,

@@ -311,7 +311,9 @@ impl KickClient {
 }
 
 /// Decodes a `{data, message, pagination}` envelope, naming the failing field.
-pub(crate) fn decode<T: DeserializeOwned>(
+// `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
+#[doc(hidden)]
+pub fn decode<T: DeserializeOwned>(
     endpoint: &'static str,
     body: &[u8],
 ) -> Result<ApiResponse<T>> {
