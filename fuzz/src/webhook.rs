@@ -37,24 +37,42 @@ pub struct Keys {
     ed: ed25519_dalek::SigningKey,
 }
 
-/// Fixed test keys, derived from fixed seeds (never used anywhere else),
-/// and the fixed delivery's signature under each. RSA-2048 like Kick's key.
+/// The RSA-2048 test key (like Kick's) is made from a fixed seed by
+/// [`rsa_test_key`]; generating it under the sanitizer takes too long for
+/// every fuzz process, so its public half and its signature of the fixed
+/// delivery are kept here (`tests/corpus.rs` checks they still match).
+pub const RSA_PUBLIC_PEM: &str = include_str!("../keys/webhook-rsa-public.pem");
+pub const RSA_FIXED_SIG_B64: &str = include_str!("../keys/webhook-rsa-fixed.sig.b64");
+
+/// The fuzz-only RSA key, from a fixed seed (never used anywhere else).
+pub fn rsa_test_key() -> rsa::RsaPrivateKey {
+    use rand_chacha::rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4b1c_5a4d);
+    rsa::RsaPrivateKey::new(&mut rng, 2048).expect("an RSA test key")
+}
+
+/// `rsa_test_key`'s public PEM and signature of the fixed delivery (base64).
+pub fn rsa_fixture(key: rsa::RsaPrivateKey) -> (String, String) {
+    use rsa::pkcs8::{EncodePublicKey as _, LineEnding};
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    let fixed = signed_bytes(FIXED_ID, FIXED_TS, FIXED_BODY.as_bytes());
+    let pem = key
+        .to_public_key()
+        .to_public_key_pem(LineEnding::LF)
+        .expect("a PEM");
+    let sig = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key)
+        .sign(&fixed)
+        .to_vec();
+    (pem, base64::engine::general_purpose::STANDARD.encode(sig))
+}
+
+/// The fixed test keys (the Ed25519 one from a fixed seed) and the fixed
+/// delivery's signature under each.
 pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
-        use rand_chacha::rand_core::SeedableRng;
-        use rsa::pkcs8::{EncodePublicKey as _, LineEnding};
-        use rsa::signature::{SignatureEncoding as _, Signer as _};
+        use ed25519_dalek::pkcs8::{spki::der::pem::LineEnding, EncodePublicKey as _};
         let fixed = signed_bytes(FIXED_ID, FIXED_TS, FIXED_BODY.as_bytes());
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4b1c_5a4d);
-        let rsa_key = rsa::RsaPrivateKey::new(&mut rng, 2048).expect("an RSA test key");
-        let rsa_pem = rsa_key
-            .to_public_key()
-            .to_public_key_pem(LineEnding::LF)
-            .expect("a PEM");
-        let rsa_sig = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(rsa_key)
-            .sign(&fixed)
-            .to_vec();
         let ed = ed25519_dalek::SigningKey::from_bytes(&[0x4b; 32]);
         let ed_pem = ed
             .verifying_key()
@@ -62,8 +80,10 @@ pub fn keys() -> &'static Keys {
             .expect("a PEM");
         let ed_sig = ed25519_dalek::Signer::sign(&ed, &fixed).to_bytes().to_vec();
         Keys {
-            rsa_pem,
-            rsa_sig,
+            rsa_pem: RSA_PUBLIC_PEM.to_owned(),
+            rsa_sig: base64::engine::general_purpose::STANDARD
+                .decode(RSA_FIXED_SIG_B64.trim())
+                .expect("base64"),
             ed_pem,
             ed_sig,
             ed,

@@ -36,6 +36,24 @@ fn webhook_seeds_carry_the_fixed_signatures() {
     use kick_api::webhook::{H_SIGNATURE, H_SIGNATURE_LEGACY};
     use kickstand_fuzz::webhook::{keys, seed};
     let k = keys();
+    // The committed RSA fixture is the seeded test key's.
+    let (pem, sig) = kickstand_fuzz::webhook::rsa_fixture(kickstand_fuzz::webhook::rsa_test_key());
+    let keys_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys");
+    if std::env::var_os("FUZZ_WRITE_SEEDS").is_some() {
+        std::fs::create_dir_all(&keys_dir).unwrap();
+        std::fs::write(keys_dir.join("webhook-rsa-public.pem"), &pem).unwrap();
+        std::fs::write(
+            keys_dir.join("webhook-rsa-fixed.sig.b64"),
+            format!("{sig}\n"),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        pem,
+        kickstand_fuzz::webhook::RSA_PUBLIC_PEM,
+        "regenerate with FUZZ_WRITE_SEEDS=1"
+    );
+    assert_eq!(sig, kickstand_fuzz::webhook::RSA_FIXED_SIG_B64.trim());
     let mut signed_mode = b"S\n".to_vec();
     signed_mode.extend_from_slice(&seed(b"", H_SIGNATURE));
     let seeds = [

@@ -313,15 +313,20 @@ impl KickClient {
 /// Decodes a `{data, message, pagination}` envelope, naming the failing field.
 // `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
 #[doc(hidden)]
-pub fn decode<T: DeserializeOwned>(
-    endpoint: &'static str,
-    body: &[u8],
-) -> Result<ApiResponse<T>> {
+pub fn decode<T: DeserializeOwned>(endpoint: &'static str, body: &[u8]) -> Result<ApiResponse<T>> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    let env: Envelope<T> = serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+    let env: Envelope<T> =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| Error::Decode {
+            endpoint,
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        })?;
+    // One JSON document and nothing after it (found by fuzzing: a body with
+    // trailing bytes was accepted).
+    de.end().map_err(|e| Error::Decode {
         endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
+        path: String::new(),
+        message: e.to_string(),
     })?;
     Ok(ApiResponse {
         data: env.data,
@@ -361,6 +366,16 @@ mod tests {
             Error::Decode { path, .. } => assert_eq!(path, "data[1].viewer_count"),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn trailing_bytes_after_the_envelope_are_refused() {
+        // A fuzzer's find: `{"data":{}}` followed by anything was accepted.
+        let err =
+            decode::<serde_json::Value>("GET /x", br#"{"data":{},"message":"OK"}custom_tags"#)
+                .unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(decode::<serde_json::Value>("GET /x", b"{\"data\":{}}\n").is_ok());
     }
 
     #[test]
