@@ -75,14 +75,18 @@ pub fn api_json(data: &[u8]) {
 
 fn check<T: DeserializeOwned + Debug>(endpoint: &'static str, body: &[u8], more: impl Fn(&T)) {
     let got = decode::<T>(endpoint, body);
-    let value = serde_json::from_slice::<Value>(body);
     match got {
         Ok(r) => {
-            let v = value.unwrap_or_else(|e| {
-                panic!("{endpoint}: accepted a body that is not one JSON document ({e})")
-            });
+            if let Err(e) = one_document(body) {
+                panic!("{endpoint}: accepted a body that is not one JSON document ({e})");
+            }
             assert_ne!(r.next_cursor.as_deref(), Some(""));
             more(&r.data);
+            // serde_json skips the strings of fields nobody reads without
+            // checking their UTF-8; such a body has no `Value`.
+            let Ok(v) = serde_json::from_slice::<Value>(body) else {
+                return;
+            };
             // The same JSON value, written by serde_json: same result.
             let respelled = serde_json::to_vec(&v).expect("a Value serialises");
             let again: ApiResponse<T> = decode(endpoint, &respelled)
@@ -94,6 +98,12 @@ fn check<T: DeserializeOwned + Debug>(endpoint: &'static str, body: &[u8], more:
         Err(Error::Decode { endpoint: e, .. }) => assert_eq!(e, endpoint),
         Err(other) => panic!("{endpoint}: not a decode error: {other:?}"),
     }
+}
+
+/// One JSON document and nothing after it (syntax only, as serde_json
+/// checks it for fields it skips).
+pub fn one_document(body: &[u8]) -> serde_json::Result<()> {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).map(|_| ())
 }
 
 /// The state the fuzzed callbacks are checked against (shaped like the

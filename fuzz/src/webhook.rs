@@ -37,10 +37,16 @@ pub struct Keys {
     ed: ed25519_dalek::SigningKey,
 }
 
-/// The RSA-2048 test key (like Kick's) is made from a fixed seed by
-/// [`rsa_test_key`]; generating it under the sanitizer takes too long for
-/// every fuzz process, so its public half and its signature of the fixed
-/// delivery are kept here (`tests/corpus.rs` checks they still match).
+/// The RSA test key is made from a fixed seed by [`rsa_test_key`]; its
+/// public half and its signature of the fixed delivery are kept here
+/// (`tests/corpus.rs` checks they still match), so no fuzz process waits for
+/// a key generation.
+///
+/// It is RSA-512, not 2048 like Kick's: under libFuzzer's instrumentation
+/// one RSA-2048 verification took ~10 ms (the big-number loops are traced
+/// compare by compare), which made a million executions a matter of hours.
+/// The verifier takes whatever key it is given; its logic does not depend on
+/// the size, and the RSA maths is the `rsa` crate's.
 pub const RSA_PUBLIC_PEM: &str = include_str!("../keys/webhook-rsa-public.pem");
 pub const RSA_FIXED_SIG_B64: &str = include_str!("../keys/webhook-rsa-fixed.sig.b64");
 
@@ -48,7 +54,7 @@ pub const RSA_FIXED_SIG_B64: &str = include_str!("../keys/webhook-rsa-fixed.sig.
 pub fn rsa_test_key() -> rsa::RsaPrivateKey {
     use rand_chacha::rand_core::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0x4b1c_5a4d);
-    rsa::RsaPrivateKey::new(&mut rng, 2048).expect("an RSA test key")
+    rsa::RsaPrivateKey::new(&mut rng, 512).expect("an RSA test key")
 }
 
 /// `rsa_test_key`'s public PEM and signature of the fixed delivery (base64).
@@ -270,7 +276,7 @@ fn check_payload(event_type: &str, body: &[u8]) {
             assert_eq!(b, value.unwrap_or(Value::Null));
         }
         Ok(_) => {
-            if let Err(e) = value {
+            if let Err(e) = crate::api::one_document(body) {
                 panic!("{event_type}: accepted a body that is not one JSON document ({e})");
             }
         }
