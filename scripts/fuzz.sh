@@ -6,6 +6,8 @@
 #   scripts/fuzz.sh 600             # 600 s per target
 #   scripts/fuzz.sh --smoke         # 5 s per target (CI smoke test)
 #   scripts/fuzz.sh 60 webhook      # only the named targets
+#   scripts/fuzz.sh --runs 1000000  # each target until 10^6 executions
+#                                   # (capped at 3600 s, or the seconds given)
 #
 # Environment:
 #   FUZZ_SANITIZER   address (default) or none
@@ -22,10 +24,14 @@ cd "$(dirname "$0")/.."
 
 secs=120
 smoke=0
+runs=0
 targets=()
+want_runs=0
 for a in "$@"; do
+  if [ $want_runs -eq 1 ]; then runs="$a"; want_runs=0; [ "$secs" = 120 ] && secs=3600; continue; fi
   case "$a" in
     --smoke) smoke=1; secs=5 ;;
+    --runs) want_runs=1 ;;
     -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     ''|*[!0-9]*) targets+=("$a") ;;
     *) secs="$a" ;;
@@ -62,11 +68,12 @@ summary=()
 for t in "${targets[@]}"; do
   mkdir -p "$work/$t" "fuzz/artifacts/$t"
   args=(-max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048)
+  [ "$runs" -gt 0 ] && args+=(-runs="$runs")
   [ -f "fuzz/dicts/$t.dict" ] && args+=(-dict="fuzz/dicts/$t.dict")
   # The loopback parser has a size bound (17 KiB): let inputs pass it.
   [ "$t" = loopback ] && args+=(-max_len=20000)
   log="$work/$t.log"
-  echo "== $t (${secs}s)"
+  echo "== $t (${secs}s$([ "$runs" -gt 0 ] && echo ", until $runs executions"))"
   set +e
   cargo fuzz run "${build[@]}" "$t" "$work/$t" "fuzz/corpus/$t" -- "${args[@]}" >"$log" 2>&1
   rc=$?
@@ -84,13 +91,14 @@ for t in "${targets[@]}"; do
     failed=1
     grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written to' "$log" | head -n 8
   fi
-  line=$(printf '%-17s %9s execs  %6s/s  corpus %5s  crashes %s' "$t" "${execs:-?}" "${rate:-?}" "$corpus" "$crashes")
+  took=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | grep -o 'in [0-9]*' | grep -o '[0-9]*' | tail -n1)
+  line=$(printf '%-17s %9s execs  %5ss  %6s/s  corpus %5s  crashes %s' "$t" "${execs:-?}" "${took:-?}" "${rate:-?}" "$corpus" "$crashes")
   echo "$line"
   summary+=("$line")
 done
 
 echo
-echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), ${secs}s per target, sanitizer $sanitizer)"
+echo "== summary ($(date -u +%Y-%m-%dT%H:%MZ), ${secs}s per target$([ "$runs" -gt 0 ] && echo " or $runs executions"), sanitizer $sanitizer)"
 printf '%s\n' "${summary[@]}"
 if [ $failed -ne 0 ]; then
   echo "CRASH: see the log(s) in $work and the input(s) in fuzz/artifacts/"

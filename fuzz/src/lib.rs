@@ -14,8 +14,11 @@ pub use api::{api_json, loopback};
 pub use chat::{centrifugo_frame, chat_message, pusher_frame};
 pub use webhook::webhook;
 
+/// A target's body.
+pub type Target = fn(&[u8]);
+
 /// Every target by name, for the corpus replay.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("pusher_frame", pusher_frame),
     ("centrifugo_frame", centrifugo_frame),
     ("chat_message", chat_message),
