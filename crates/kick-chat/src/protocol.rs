@@ -76,7 +76,7 @@ impl Frame {
             return None;
         }
         // A code that does not fit a close code is no code: `as u16` made
-        // 69537 read as 4001 ("stop for good").
+        // 69537 read as 4001, a terminal close.
         let code = self
             .data
             .get("code")
@@ -164,7 +164,7 @@ mod tests {
 
     #[test]
     fn an_error_code_out_of_range_is_no_code() {
-        // 69537 = 65536 + 4001: it must not become 4001 ("stop for good").
+        // 69537 = 65536 + 4001: it must not become 4001 (a terminal close).
         let f = Frame::parse(r#"{"event":"pusher:error","data":{"code":69537,"message":"x"}}"#)
             .unwrap();
         assert_eq!(f.error(), Some((None, "x".into())));
