@@ -33,6 +33,7 @@ async function fakeChannel() {
 }
 
 before(async () => {
+  const started = Date.now();
   browser = await remote({
     hostname: '127.0.0.1',
     port: 4444,
@@ -40,7 +41,9 @@ before(async () => {
     capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
   });
   const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 100 && !fs.existsSync(info); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   demo = JSON.parse(fs.readFileSync(info, 'utf8'));
 });
 

@@ -11,9 +11,9 @@ use kick_api::endpoints::{
     rewards::{RedemptionFailure, RedemptionGroup, Reward},
     users::User,
 };
-use kick_api::error::{kick_message, Error};
-use kick_api::http::{decode, ApiResponse};
+use kick_api::error::Error;
 use kick_api::loopback::{check_callback, parse_head, Refused};
+use kick_api::transport::{decode, kick_message, ApiResponse};
 use kick_api::Secret;
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -27,11 +27,28 @@ macro_rules! app_commands {
                 demo_set_live,
                 chat_start,
                 chat_stop,
-                chat_history,
+                set_chat_transport,
                 chat_send,
                 chat_moderate,
                 login,
-                copy_stream_key
+                copy_stream_key,
+                feed_open,
+                feed_mark_read,
+                stream_stats,
+                stream_history,
+                notify_prefs,
+                set_notify_prefs,
+                redemptions_refresh,
+                redemptions_decide,
+                rewards,
+                reward_create,
+                reward_update,
+                reward_delete,
+                webhook_status,
+                webhook_set_receiver,
+                webhook_subscriptions,
+                webhook_set_wanted,
+                webhook_reconcile
             ]
         )
     };

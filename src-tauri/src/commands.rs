@@ -3,11 +3,14 @@
 //! `command_list.rs`; the TypeScript bindings are generated from these
 //! signatures (tauri-specta), so the UI calls typed functions only.
 
+use kickstand_core::core::evening::{RewardEdit, RewardView};
 use kickstand_core::core::Core;
 use kickstand_core::dto::*;
+use kickstand_core::kick_api::{RedemptionId, RewardId};
 use kickstand_core::streamkey::Clipboard;
 use kickstand_core::AppResult;
 use std::sync::Arc;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 use tauri_plugin_opener::OpenerExt;
@@ -209,10 +212,18 @@ async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
     core.demo_set_live(live).await
 }
 
+/// Turns chat on and streams it to the panel over `on_batch`: the history
+/// first, then at most one batch per frame (Tauri channels, not events: a
+/// busy chat is a stream).
 #[tauri::command]
 #[specta::specta]
-async fn chat_start(core: State<'_, Core>, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
-    core.chat_start(chatroom_id).await
+async fn chat_start(
+    core: State<'_, Core>,
+    chatroom_id: Option<u64>,
+    on_batch: Channel<ChatBatch>,
+) -> AppResult<ChatStatus> {
+    core.chat_start(chatroom_id, Box::new(move |b| on_batch.send(b).is_ok()))
+        .await
 }
 
 #[tauri::command]
@@ -223,8 +234,8 @@ fn chat_stop(core: State<'_, Core>) -> ChatStatus {
 
 #[tauri::command]
 #[specta::specta]
-fn chat_history(core: State<'_, Core>) -> ChatBatch {
-    core.chat_history()
+fn set_chat_transport(core: State<'_, Core>, transport: ChatTransport) -> AppResult<ChatTransport> {
+    core.set_chat_transport(transport)
 }
 
 #[tauri::command]
@@ -237,4 +248,127 @@ async fn chat_send(core: State<'_, Core>, request: ChatSendRequest) -> AppResult
 #[specta::specta]
 async fn chat_moderate(core: State<'_, Core>, action: ModAction) -> AppResult<String> {
     core.chat_moderate(action).await
+}
+
+// ----- the evening -----
+
+/// Opens the activity feed stream: everything kept first, then each change.
+#[tauri::command]
+#[specta::specta]
+fn feed_open(core: State<'_, Core>, on_batch: Channel<FeedBatch>) -> AppResult<()> {
+    core.feed_open(Box::new(move |b| on_batch.send(b).is_ok()))
+}
+
+#[tauri::command]
+#[specta::specta]
+fn feed_mark_read(core: State<'_, Core>) -> AppResult<()> {
+    core.feed_mark_read()
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn stream_stats(core: State<'_, Core>) -> AppResult<StreamStats> {
+    core.stream_stats().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn stream_history(core: State<'_, Core>) -> AppResult<Vec<StreamSummary>> {
+    core.stream_history().await
+}
+
+#[tauri::command]
+#[specta::specta]
+fn notify_prefs(core: State<'_, Core>) -> NotifyPrefs {
+    core.notify_prefs()
+}
+
+#[tauri::command]
+#[specta::specta]
+fn set_notify_prefs(core: State<'_, Core>, prefs: NotifyPrefs) -> AppResult<NotifyPrefs> {
+    core.set_notify_prefs(prefs)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn redemptions_refresh(core: State<'_, Core>) -> AppResult<u32> {
+    core.redemptions_refresh().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn redemptions_decide(
+    core: State<'_, Core>,
+    ids: Vec<RedemptionId>,
+    accept: bool,
+) -> AppResult<RedemptionResult> {
+    core.redemptions_decide(ids, accept).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn rewards(core: State<'_, Core>) -> AppResult<Vec<RewardView>> {
+    core.rewards().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn reward_create(core: State<'_, Core>, edit: RewardEdit) -> AppResult<RewardView> {
+    core.reward_create(edit).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn reward_update(
+    core: State<'_, Core>,
+    id: RewardId,
+    edit: RewardEdit,
+) -> AppResult<RewardView> {
+    core.reward_update(id, edit).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn reward_delete(core: State<'_, Core>, id: RewardId) -> AppResult<()> {
+    core.reward_delete(id).await
+}
+
+// ----- webhooks -----
+
+#[tauri::command]
+#[specta::specta]
+fn webhook_status(core: State<'_, Core>) -> WebhookStatus {
+    core.webhook_status()
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_set_receiver(
+    core: State<'_, Core>,
+    enabled: bool,
+    port: u16,
+) -> AppResult<WebhookStatus> {
+    core.webhook_set_receiver(enabled, port).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_subscriptions(core: State<'_, Core>) -> AppResult<WebhookSubscriptions> {
+    core.webhook_subscriptions().await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_set_wanted(
+    core: State<'_, Core>,
+    name: String,
+    wanted: bool,
+) -> AppResult<WebhookSubscriptions> {
+    core.webhook_set_wanted(name, wanted).await
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn webhook_reconcile(core: State<'_, Core>) -> AppResult<WebhookSubscriptions> {
+    core.webhook_reconcile().await
 }

@@ -6,7 +6,7 @@ use kickstand_core::dto::*;
 use kickstand_core::{CoreEvent, EventSink};
 use serde::Serialize;
 use std::sync::Arc;
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_notification::NotificationExt;
 use tauri_specta::Event;
 
@@ -38,8 +38,8 @@ events! {
     NoticeEvent(Notice) = "kickstand://notice";
     /// A watched channel went live.
     WentLiveEvent(LiveEntry) = "kickstand://went-live";
-    /// Chat items and state, at most one per frame.
-    ChatEvent(ChatBatch) = "kickstand://chat";
+    /// The stream's numbers (at most once a second).
+    StatsEvent(StreamStats) = "kickstand://stats";
 }
 
 pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
@@ -49,12 +49,28 @@ pub fn sink<R: Runtime>(app: AppHandle<R>) -> EventSink {
             CoreEvent::Channel(c) => ChannelEvent(c).emit(&app),
             CoreEvent::Live(l) => LiveEvent(l).emit(&app),
             CoreEvent::StreamKeyHidden => StreamKeyHiddenEvent(()).emit(&app),
-            CoreEvent::Chat(b) => ChatEvent(b).emit(&app),
             CoreEvent::Notice(n) => {
                 if n.level == NoticeLevel::Error {
                     tracing::warn!(message = %n.message, "notice");
                 }
                 NoticeEvent(n).emit(&app)
+            }
+            CoreEvent::Stats(st) => StatsEvent(st).emit(&app),
+            CoreEvent::FeedNotify(item) => {
+                // Only while the streamer is not looking at Kickstand.
+                let focused = app
+                    .get_webview_window("main")
+                    .and_then(|w| w.is_focused().ok())
+                    .unwrap_or(false);
+                if !focused {
+                    let _ = app
+                        .notification()
+                        .builder()
+                        .title(escape_markup(&item.text))
+                        .body(escape_markup(item.detail.as_deref().unwrap_or("Kickstand")))
+                        .show();
+                }
+                Ok(())
             }
             CoreEvent::WentLive(entry) => {
                 // Notification servers read body markup (<b>, <a href>, <img>):

@@ -19,11 +19,15 @@ use tauri::{Manager, Runtime};
 pub use commands::COMMAND_NAMES;
 
 /// How the app was asked to start (environment, for tests and power users).
-pub fn options_from_env(config_dir: std::path::PathBuf) -> CoreOptions {
+pub fn options_from_env(
+    config_dir: std::path::PathBuf,
+    data_dir: std::path::PathBuf,
+) -> CoreOptions {
     let mut opts = CoreOptions::new(
         Arc::new(KeyringStore::default()),
         SettingsFile::new(config_dir.join("settings.json")),
     );
+    opts.data_dir = Some(data_dir);
     opts.mode = match std::env::var("KICKSTAND_MODE").as_deref() {
         Ok("demo") => ModeChoice::Demo,
         Ok("kick") => ModeChoice::Kick,
@@ -104,7 +108,8 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             let dir = app.path().app_config_dir()?;
-            setup_core(app.handle(), options_from_env(dir));
+            let data = app.path().app_data_dir()?;
+            setup_core(app.handle(), options_from_env(dir, data));
             Ok(())
         })
         .run(tauri::generate_context!())

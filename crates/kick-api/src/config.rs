@@ -1,4 +1,28 @@
+use std::sync::Arc;
 use std::time::Duration;
+
+/// Told about every request a [`crate::client::KickClient`] sends: the
+/// endpoint and the scope it declares, once per request (not per retry),
+/// before the first attempt. For tests and diagnostics (which endpoints does
+/// the app call, are its scopes enough?); it must be cheap and not block.
+#[derive(Clone)]
+pub struct RequestObserver(Arc<dyn Fn(&'static str, Option<&'static str>) + Send + Sync>);
+
+impl RequestObserver {
+    pub fn new(f: impl Fn(&'static str, Option<&'static str>) + Send + Sync + 'static) -> Self {
+        RequestObserver(Arc::new(f))
+    }
+
+    pub(crate) fn notify(&self, endpoint: &'static str, scope: Option<&'static str>) {
+        (self.0)(endpoint, scope)
+    }
+}
+
+impl std::fmt::Debug for RequestObserver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RequestObserver")
+    }
+}
 
 /// Where Kick lives and how patient to be with it. Real Kick and the local
 /// fake Kick differ only in these values.
@@ -18,6 +42,8 @@ pub struct KickConfig {
     /// Timeout of a single HTTP attempt.
     pub request_timeout: Duration,
     pub user_agent: String,
+    /// Sees every REST request's endpoint and scope (off by default).
+    pub observer: Option<RequestObserver>,
 }
 
 impl KickConfig {
@@ -32,6 +58,7 @@ impl KickConfig {
             retry: RetryPolicy::default(),
             request_timeout: Duration::from_secs(15),
             user_agent: concat!("Kickstand/", env!("CARGO_PKG_VERSION")).to_owned(),
+            observer: None,
         }
     }
 
@@ -50,6 +77,11 @@ impl KickConfig {
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    pub fn with_observer(mut self, observer: RequestObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 

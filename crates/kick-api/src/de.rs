@@ -110,11 +110,11 @@ mod tests {
 
     #[test]
     fn ids_accept_number_or_string() {
-        let a: crate::UserId = serde_json::from_str("9007199254740993").unwrap();
-        let b: crate::UserId = serde_json::from_str("\"9007199254740993\"").unwrap();
+        let a: crate::ids::UserId = serde_json::from_str("9007199254740993").unwrap();
+        let b: crate::ids::UserId = serde_json::from_str("\"9007199254740993\"").unwrap();
         assert_eq!(a, b);
         assert_eq!(a.0, 9_007_199_254_740_993);
-        let e: crate::EmoteId = serde_json::from_str("37227").unwrap();
+        let e: crate::ids::EmoteId = serde_json::from_str("37227").unwrap();
         assert_eq!(e.as_str(), "37227");
     }
 }

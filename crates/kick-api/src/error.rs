@@ -1,6 +1,7 @@
 //! The one error type of the Kick client. It keeps the endpoint, the HTTP
 //! status and Kick's own message; it never holds a token or a secret.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -60,11 +61,14 @@ pub enum Error {
         message: String,
     },
 
-    /// Could not reach Kick (DNS, connect, TLS, timeout, reset).
-    #[error("{endpoint}: could not reach Kick: {message}")]
+    /// Could not reach Kick (DNS, connect, TLS, timeout, reset). `source`
+    /// is reqwest's error without its URL (a URL may carry a query).
+    #[error("{endpoint}: could not reach Kick ({kind}): {}", chain(source))]
     Network {
         endpoint: &'static str,
-        message: String,
+        kind: NetworkKind,
+        #[source]
+        source: Arc<reqwest::Error>,
     },
 
     /// An OAuth grant, revoke or introspection failed.
@@ -74,10 +78,6 @@ pub enum Error {
         status: Option<u16>,
         message: String,
     },
-
-    /// Persisting tokens failed (for example the OS keyring is locked).
-    #[error("could not store the Kick tokens: {0}")]
-    TokenStore(String),
 }
 
 impl Error {
@@ -101,69 +101,45 @@ impl Error {
     }
 }
 
-/// Extracts a human message from a Kick error body: `message`, then
-/// `error` + `error_description`, then the start of the raw text.
-// `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
-#[doc(hidden)]
-pub fn kick_message(body: &[u8]) -> String {
-    #[derive(serde::Deserialize)]
-    struct Shape {
-        message: Option<serde_json::Value>,
-        error: Option<serde_json::Value>,
-        error_description: Option<String>,
-    }
-    fn as_text(v: &serde_json::Value) -> Option<String> {
-        match v {
-            serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
-            serde_json::Value::Null => None,
-            other => Some(other.to_string()),
-        }
-    }
-    if let Ok(s) = serde_json::from_slice::<Shape>(body) {
-        if let Some(m) = s.message.as_ref().and_then(as_text) {
-            return m;
-        }
-        if let Some(e) = s.error.as_ref().and_then(as_text) {
-            return match s.error_description {
-                Some(d) if !d.is_empty() => format!("{e}: {d}"),
-                _ => e,
-            };
-        }
-    }
-    let text = String::from_utf8_lossy(body);
-    let text = text.trim();
-    if text.is_empty() {
-        return "no details given".to_owned();
-    }
-    let mut out: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
-        out.push('…');
-    }
-    out
+/// What kind of network failure kept a request from Kick.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkKind {
+    /// Kick did not answer in time (connect or whole request).
+    Timeout,
+    /// Nothing listens at Kick's address (connection refused).
+    Refused,
+    /// The TLS handshake failed (certificate, protocol, a proxy in between).
+    Tls,
+    /// Kick's host name could not be resolved.
+    Dns,
+    /// Anything else (a reset connection, a broken answer...).
+    Other,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kick_message_shapes() {
-        assert_eq!(
-            kick_message(br#"{"message":"Invalid request","data":null}"#),
-            "Invalid request"
-        );
-        assert_eq!(
-            kick_message(br#"{"error":"invalid_grant","error_description":"revoked"}"#),
-            "invalid_grant: revoked"
-        );
-        assert_eq!(
-            kick_message(br#"{"error":"Invalid request"}"#),
-            "Invalid request"
-        );
-        assert_eq!(
-            kick_message(b"<html>Bad gateway</html>"),
-            "<html>Bad gateway</html>"
-        );
-        assert_eq!(kick_message(b""), "no details given");
+impl std::fmt::Display for NetworkKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NetworkKind::Timeout => "timed out",
+            NetworkKind::Refused => "connection refused",
+            NetworkKind::Tls => "TLS failed",
+            NetworkKind::Dns => "DNS lookup failed",
+            NetworkKind::Other => "connection failed",
+        })
     }
+}
+
+/// An error and its causes in one line (reqwest's own message alone is
+/// only "error sending request").
+fn chain(e: &reqwest::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cause = c.source();
+    }
+    out
 }

@@ -1,5 +1,8 @@
 //! Newtype IDs. Numeric Kick IDs are `u64` (never f64: one client tests
 //! 9007199254740993); ULIDs and UUIDs are kept as strings and not force-parsed.
+//! With the `specta` feature they describe themselves for generated
+//! TypeScript (as their inner number or string), so the app can carry them
+//! all the way to the window.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use std::fmt;
@@ -8,6 +11,7 @@ macro_rules! numeric_id {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[serde(transparent)]
         pub struct $name(pub u64);
 
@@ -36,6 +40,7 @@ macro_rules! string_id {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[cfg_attr(feature = "specta", derive(specta::Type))]
         #[serde(transparent)]
         pub struct $name(pub String);
 
@@ -108,6 +113,3 @@ string_id!(
     /// An emote id (string in the docs, a number in some clients).
     EmoteId
 );
-
-/// The broadcaster of a channel is identified by its owner's user id.
-pub type BroadcasterId = UserId;

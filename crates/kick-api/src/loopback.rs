@@ -16,13 +16,13 @@
 //! [`MAX_HEAD`] bytes, and accept errors (e.g. out of file descriptors) back
 //! off instead of spinning.
 //!
-//! [`login_with_browser`] runs the whole desktop flow: bind, build the
+//! [`LoopbackListener::login`] runs the whole desktop flow: build the
 //! authorize URL, let the caller open it, wait, exchange the code.
 
-use crate::auth::TokenSet;
 use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
 use crate::secret::Secret;
+use crate::token::TokenSet;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,13 +102,6 @@ impl LoopbackListener {
             port,
             path: path.to_owned(),
         })
-    }
-
-    /// Binds the port and path of a `http://localhost:<port>/<path>` (or
-    /// `127.0.0.1`) redirect URI.
-    pub async fn bind_for(redirect_uri: &str) -> Result<Self> {
-        let (port, path) = parse_loopback_uri(redirect_uri)?;
-        Self::bind(port, &path).await
     }
 
     pub fn port(&self) -> u16 {
@@ -208,51 +201,6 @@ impl LoopbackListener {
             .exchange_code(code.expose(), &request.pkce_verifier)
             .await
     }
-}
-
-/// Logs in through the system browser: binds the loopback listener at the
-/// port and path of `oauth`'s redirect URI (`http://localhost:<port>/...`),
-/// calls `open_url` with Kick's authorize URL (the app opens the system
-/// browser; tests follow it with an HTTP client), waits up to `timeout` for
-/// the one callback, checks `state` and exchanges the code with the PKCE
-/// verifier. The listener is closed when this returns.
-pub async fn login_with_browser(
-    oauth: &OAuthClient,
-    scopes: &[&str],
-    timeout: Duration,
-    open_url: impl FnOnce(&str),
-) -> Result<TokenSet> {
-    let redirect = oauth.redirect_uri().ok_or_else(|| {
-        Error::validation(
-            "redirect URI",
-            "the browser login needs a loopback redirect URI",
-        )
-    })?;
-    let listener = LoopbackListener::bind_for(redirect).await?;
-    // Keep the exact registered spelling (Kick matches it byte for byte).
-    let oauth = oauth.clone().with_redirect_uri(redirect.to_owned());
-    let request = oauth.authorize_url(scopes)?;
-    open_url(&request.url);
-    let code = listener.wait_for_code(&request.state, timeout).await?;
-    oauth
-        .exchange_code(code.expose(), &request.pkce_verifier)
-        .await
-}
-
-/// Port and path of a loopback redirect URI.
-fn parse_loopback_uri(uri: &str) -> Result<(u16, String)> {
-    let url = url::Url::parse(uri).map_err(|e| Error::validation("redirect URI", e.to_string()))?;
-    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
-    if url.scheme() != "http" || !loopback {
-        return Err(Error::validation(
-            "redirect URI",
-            "must be http://localhost:<port>/<path> for the desktop login",
-        ));
-    }
-    let port = url
-        .port()
-        .ok_or_else(|| Error::validation("redirect URI", "needs an explicit port"))?;
-    Ok((port, url.path().to_owned()))
 }
 
 fn io_err(e: std::io::Error) -> Error {
@@ -496,12 +444,6 @@ mod tests {
 
     #[test]
     fn loopback_uris() {
-        assert_eq!(
-            parse_loopback_uri("http://localhost:53682/callback").unwrap(),
-            (53682, "/callback".into())
-        );
-        assert!(parse_loopback_uri("https://example.com:1/cb").is_err());
-        assert!(parse_loopback_uri("http://localhost/cb").is_err());
         assert_eq!(redirect_uri_for(1234, "/cb"), "http://localhost:1234/cb");
     }
 

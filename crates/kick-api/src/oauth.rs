@@ -28,10 +28,11 @@
 //! secret: messages come from Kick's error fields, and every message is run
 //! through [`redact`] with the secrets of the request as a second guard.
 
-use crate::auth::{TokenKind, TokenSet};
 use crate::config::KickConfig;
-use crate::error::{kick_message, Error, Result};
+use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::token::{TokenKind, TokenSet};
+use crate::transport::{build_http, decode, kick_message, network_error};
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };
@@ -45,35 +46,6 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU16, Ordering};
-
-/// Kick's scopes (API.md §2.6).
-pub mod scopes {
-    pub const USER_READ: &str = "user:read";
-    pub const CHANNEL_READ: &str = "channel:read";
-    pub const CHANNEL_WRITE: &str = "channel:write";
-    pub const CHANNEL_REWARDS_READ: &str = "channel:rewards:read";
-    pub const CHANNEL_REWARDS_WRITE: &str = "channel:rewards:write";
-    pub const CHAT_WRITE: &str = "chat:write";
-    pub const STREAMKEY_READ: &str = "streamkey:read";
-    pub const EVENTS_SUBSCRIBE: &str = "events:subscribe";
-    pub const MODERATION_BAN: &str = "moderation:ban";
-    pub const MODERATION_CHAT_MESSAGE_MANAGE: &str = "moderation:chat_message:manage";
-    pub const KICKS_READ: &str = "kicks:read";
-
-    pub const ALL: &[&str] = &[
-        USER_READ,
-        CHANNEL_READ,
-        CHANNEL_WRITE,
-        CHANNEL_REWARDS_READ,
-        CHANNEL_REWARDS_WRITE,
-        CHAT_WRITE,
-        STREAMKEY_READ,
-        EVENTS_SUBSCRIBE,
-        MODERATION_BAN,
-        MODERATION_CHAT_MESSAGE_MANAGE,
-        KICKS_READ,
-    ];
-}
 
 /// The app credentials and the registered redirect URI.
 #[derive(Clone, Debug)]
@@ -158,7 +130,7 @@ impl OAuthClient {
             client_id: client_id.into(),
             client_secret,
             redirect_uri,
-            http: crate::http::build_http(config),
+            http: build_http(config),
         }
     }
 
@@ -348,7 +320,7 @@ impl OAuthClient {
                 message: redact(kick_message(&body), &guard),
             });
         }
-        Ok(crate::http::decode::<Introspection>(ENDPOINT, &body)?.data)
+        Ok(decode::<Introspection>(ENDPOINT, &body)?.data)
     }
 }
 
@@ -382,13 +354,6 @@ pub(crate) fn redact(mut message: String, secrets: &[&Secret]) -> String {
     message
 }
 
-fn network_error(endpoint: &'static str, e: reqwest::Error) -> Error {
-    Error::Network {
-        endpoint,
-        message: e.without_url().to_string(),
-    }
-}
-
 type OAuthHttpError = HttpClientError<reqwest::Error>;
 
 /// Turns an `oauth2` failure into our error, with Kick's message and the
@@ -404,12 +369,9 @@ fn token_error(
         RequestTokenError::Request(HttpClientError::Reqwest(e)) => {
             return network_error("POST /oauth/token", *e);
         }
-        RequestTokenError::Request(other) => {
-            return Error::Network {
-                endpoint: "POST /oauth/token",
-                message: other.to_string(),
-            };
-        }
+        // Building the answer for `oauth2` failed (an invalid header from
+        // the server): not a network failure, and nothing else is possible.
+        RequestTokenError::Request(other) => other.to_string(),
         // A success status whose body we could not read: the body may hold
         // tokens, so only the failing field is named, never the body.
         RequestTokenError::Parse(e, _) if status.is_none_or(|s| (200..300).contains(&s)) => {
@@ -650,6 +612,7 @@ impl oauth2::ErrorResponse for KickErrorResponse {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scopes;
     use oauth2::TokenResponse;
 
     fn client(redirect: Option<&str>) -> OAuthClient {

@@ -7,7 +7,7 @@
 //! refused; when a signature fails, the key is fetched again once (rate
 //! limited) in case Kick rotated it.
 
-use crate::KickClient;
+use crate::client::KickClient;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use reqwest::header::HeaderMap;
@@ -366,7 +366,7 @@ pub struct StreamMetadata {
     pub has_mature_content: bool,
     /// The lower-case key; a deprecated duplicate `Category` is ignored.
     #[serde(default)]
-    pub category: Option<crate::endpoints::channels::CategoryRef>,
+    pub category: Option<crate::models::CategoryRef>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -436,6 +436,69 @@ pub struct SubscriptionGifts {
     pub expires_at: Option<DateTime<Utc>>,
 }
 
+/// A reward of a redemption event.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+pub struct RedeemedReward {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub id: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub title: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub cost: u64,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub description: String,
+}
+
+/// `channel.reward.redemption.updated` (API.md §5.6): the redeemer is a
+/// slim user.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct RewardRedemptionUpdated {
+    pub id: crate::ids::RedemptionId,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub user_input: String,
+    /// `pending`, `accepted` or `rejected`.
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub status: String,
+    #[serde(default, deserialize_with = "crate::de::opt_timestamp")]
+    pub redeemed_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub reward: RedeemedReward,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub redeemer: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub broadcaster: EventUser,
+}
+
+/// The gift of a `kicks.gifted` event.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+pub struct KicksGift {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub amount: u64,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub name: String,
+    #[serde(default, rename = "type", deserialize_with = "crate::de::null_default")]
+    pub kind: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub tier: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub message: String,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub pinned_time_seconds: u64,
+}
+
+/// `kicks.gifted` (API.md §5.6; added 2025-10-21).
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+pub struct KicksGifted {
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub broadcaster: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub sender: EventUser,
+    #[serde(default, deserialize_with = "crate::de::null_default")]
+    pub gift: KicksGift,
+    #[serde(default, deserialize_with = "crate::de::opt_timestamp")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
 /// A Kick webhook event, by `Kick-Event-Type`. Unknown types are kept raw
 /// (ack and drop, API.md §5.6).
 #[derive(Clone, Debug, PartialEq)]
@@ -448,29 +511,26 @@ pub enum WebhookEvent {
     LivestreamStatusUpdated(LivestreamStatusUpdated),
     LivestreamMetadataUpdated(LivestreamMetadataUpdated),
     ModerationBanned(ModerationBanned),
-    /// Reward redemptions and KICKs gifts, kept as JSON.
-    RewardRedemptionUpdated(Value),
-    KicksGifted(Value),
-    Unknown {
-        event_type: String,
-        body: Value,
-    },
+    RewardRedemptionUpdated(RewardRedemptionUpdated),
+    KicksGifted(KicksGifted),
+    Unknown { event_type: String, body: Value },
 }
 
 impl WebhookEvent {
     /// Parses a body by event type; the error names the failing field.
-    pub fn parse(event_type: &str, body: &[u8]) -> Result<Self, crate::Error> {
-        fn de<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::Error> {
+    pub fn parse(event_type: &str, body: &[u8]) -> Result<Self, crate::error::Error> {
+        fn de<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::error::Error> {
             let d = &mut serde_json::Deserializer::from_slice(body);
-            let v =
-                serde_path_to_error::deserialize(&mut *d).map_err(|e| crate::Error::Decode {
+            let v = serde_path_to_error::deserialize(&mut *d).map_err(|e| {
+                crate::error::Error::Decode {
                     endpoint: "webhook",
                     path: e.path().to_string(),
                     message: e.inner().to_string(),
-                })?;
+                }
+            })?;
             // One JSON document and nothing after it (the gap fuzzing found in
-            // `http::decode` was here too).
-            d.end().map_err(|e| crate::Error::Decode {
+            // `transport::decode` was here too).
+            d.end().map_err(|e| crate::error::Error::Decode {
                 endpoint: "webhook",
                 path: String::new(),
                 message: e.to_string(),
@@ -537,11 +597,11 @@ mod tests {
 
     #[test]
     fn trailing_bytes_after_the_payload_are_refused() {
-        // As in `http::decode` (a fuzzer's find): trailing bytes were accepted.
+        // As in `transport::decode` (a fuzzer's find): trailing bytes were accepted.
         let body = br#"{"broadcaster":{},"follower":{"user_id":5}}{"extra":1}"#;
         assert!(matches!(
             WebhookEvent::parse("channel.followed", body),
-            Err(crate::Error::Decode { .. })
+            Err(crate::error::Error::Decode { .. })
         ));
         assert!(WebhookEvent::parse("channel.followed", &body[..43]).is_ok());
     }

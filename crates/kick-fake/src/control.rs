@@ -22,6 +22,8 @@ pub fn routes() -> Router<AppState> {
         .merge(crate::feed::control_routes())
         .merge(crate::negotiation::control_routes())
         .merge(crate::centrifugo::control_routes())
+        .merge(crate::evening::control_routes())
+        .merge(crate::actions::control_routes())
 }
 
 async fn metrics(State(fake): State<AppState>) -> Json<Value> {

@@ -12,7 +12,6 @@ use axum::routing::post;
 use axum::{Json, Router};
 use rand::Rng;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -97,7 +96,11 @@ fn user_id_of(name: &str) -> u64 {
 }
 
 fn sender(name: &str, color: &str) -> Value {
-    json!({"id": user_id_of(name), "username": name,
+    sender_with_id(user_id_of(name), name, color)
+}
+
+fn sender_with_id(id: u64, name: &str, color: &str) -> Value {
+    json!({"id": id, "username": name,
            "slug": name.to_lowercase().replace('_', "-"),
            "identity": {"color": color, "badges": []}})
 }
@@ -189,6 +192,28 @@ pub fn spawn_translator(fake: AppState) {
                         "unbanned_by": {"id": ev.broadcaster_user_id, "username": "DemoStreamer", "slug": "demostreamer"}, "permanent": true});
                     hub.publish(ids.v2(), r"App\Events\UserUnbannedEvent", &data);
                 }
+                "livestream.metadata.updated" => {
+                    // A live stream's new title/category: `LivestreamUpdated`
+                    // on `channel.{s}` (KickTalk's list; PUSHER.md §4.1 also
+                    // names `private-livestream.{l}`).
+                    let live = {
+                        let w = fake.world.lock().unwrap();
+                        w.channels
+                            .get(&ev.broadcaster_user_id)
+                            .filter(|c| c.is_live)
+                            .map(|c| (c.viewer_count, c.custom_tags.clone()))
+                    };
+                    if let Some((viewers, tags)) = live {
+                        let m = &p["metadata"];
+                        let cat = &m["category"];
+                        let data = json!({"livestream": {"id": ids.channel, "session_title": m["title"],
+                            "is_live": true, "language": m["language"], "is_mature": m["has_mature_content"],
+                            "viewer_count": viewers, "tags": tags,
+                            "categories": [{"id": cat["id"], "name": cat["name"],
+                                            "slug": cat["name"].as_str().unwrap_or_default().to_lowercase().replace(' ', "-")}]}});
+                        hub.publish(ids.channel_dot(), r"App\Events\LivestreamUpdated", &data);
+                    }
+                }
                 "livestream.status.updated" => {
                     if p["is_live"].as_bool() == Some(true) {
                         let data = json!({"livestream": {"id": rand::thread_rng().gen_range(1_000_000..9_999_999u64),
@@ -209,9 +234,9 @@ pub fn spawn_translator(fake: AppState) {
 /// A new sub or resub: `SubscriptionEvent` on `.v2` is the one to count; its
 /// twins are `ChannelSubscriptionEvent` and `NewSubscriberUpdatedEvent` on
 /// `channel.{s}`, the legacy `ChatMessageSentEvent` on `chatrooms.{c}`, and
-/// for resubs a `celebration` chat line (REALTIME.md §d.3).
-pub fn publish_sub(hub: &RealtimeHub, ids: Ids, username: &str, months: u64) -> Value {
-    let uid = user_id_of(username);
+/// for resubs a `celebration` chat line (REALTIME.md §d.3). `uid` is the
+/// subscriber's user id (the same the webhook names).
+pub fn publish_sub(hub: &RealtimeHub, ids: Ids, uid: u64, username: &str, months: u64) -> Value {
     hub.publish(
         ids.v2(),
         r"App\Events\SubscriptionEvent",
@@ -244,7 +269,7 @@ pub fn publish_sub(hub: &RealtimeHub, ids: Ids, username: &str, months: u64) -> 
         let id = uuid();
         let data = json!({
             "id": id, "chatroom_id": ids.chatroom, "content": "", "type": "celebration",
-            "created_at": now_plus00(), "sender": sender(username, "#FFE66D"),
+            "created_at": now_plus00(), "sender": sender_with_id(uid, username, "#FFE66D"),
             "metadata": {"message_ref": chrono::Utc::now().timestamp_millis().to_string(),
                          "celebration": {"id": format!("chceleb_{}", ulid::Ulid::new()), "type": "subscription_renewed",
                                          "total_months": months, "created_at": now_micros()}},
@@ -255,10 +280,15 @@ pub fn publish_sub(hub: &RealtimeHub, ids: Ids, username: &str, months: u64) -> 
     json!({"celebration_message_id": celebration})
 }
 
+/// What the socket names an anonymous gifter. ⚠ Not documented (no capture
+/// of an anonymous gift on the socket); the webhook says `is_anonymous`.
+pub const ANONYMOUS_GIFTER: &str = "Anonymous";
+
 /// A gift bomb: `GiftedSubscriptionsEvent` split into chunks of `chunk`
 /// names, each chunk under both names (bare on `chatroom_{c}`, prefixed on
 /// `.v2`) when `both_names`, with `chunk_details` when there is more than one
 /// chunk; plus `LuckyUsersWhoGotGiftSubscriptionsEvent` on `channel.{s}`.
+/// `gifter_total` is the gifter's all-time count.
 pub fn publish_gift(
     hub: &RealtimeHub,
     ids: Ids,
@@ -266,12 +296,12 @@ pub fn publish_gift(
     recipients: &[String],
     chunk: usize,
     both_names: bool,
+    gifter_total: u64,
 ) -> Value {
     let chunk = chunk.max(1);
     let chunks: Vec<&[String]> = recipients.chunks(chunk).collect();
     let total_chunks = chunks.len().max(1);
     let correlation = (total_chunks > 1).then(uuid);
-    let gifter_total = 1000 + recipients.len() as u64;
     for (i, names) in chunks.iter().enumerate() {
         let chunk_details = match &correlation {
             Some(c) => {
@@ -296,44 +326,99 @@ pub fn publish_gift(
     json!({"correlation_id": correlation, "chunks": total_chunks})
 }
 
-/// KICKs: `KicksGifted` (count this, by `gift_transaction_id`) and its twin
-/// `KicksLeaderboardUpdated`, both on `channel_{s}`.
+/// A KICKs gift as Kick's catalogue describes it (both sources use it).
+#[derive(Clone, Copy, Debug)]
+pub struct KicksGift {
+    pub gift_id: &'static str,
+    pub name: &'static str,
+    /// `BASIC` or `LEVEL_UP`.
+    pub kind: &'static str,
+    /// `BASIC`, `MID`, …
+    pub tier: &'static str,
+    pub character_limit: u64,
+    /// How long the gift's message stays pinned (webhook
+    /// `pinned_time_seconds`, socket `pinned_time`).
+    pub pinned_time: u64,
+}
+
+/// The gift an amount buys in the fake's small catalogue (Kick's own
+/// examples: "Rage Quit" 500 LEVEL_UP/MID pinned 600 s, "Pack It Up" 1000
+/// LEVEL_UP/MID).
+pub fn kicks_gift(amount: u64) -> KicksGift {
+    match amount {
+        0..=99 => KicksGift {
+            gift_id: "hell_yeah",
+            name: "Hell Yeah",
+            kind: "BASIC",
+            tier: "BASIC",
+            character_limit: 0,
+            pinned_time: 0,
+        },
+        100..=999 => KicksGift {
+            gift_id: "rage_quit",
+            name: "Rage Quit",
+            kind: "LEVEL_UP",
+            tier: "MID",
+            character_limit: 100,
+            pinned_time: 600,
+        },
+        _ => KicksGift {
+            gift_id: "pack_it_up",
+            name: "Pack It Up",
+            kind: "LEVEL_UP",
+            tier: "MID",
+            character_limit: 150,
+            pinned_time: 900,
+        },
+    }
+}
+
+/// One KICKs gift on the socket: `KicksGifted` (count this, by
+/// `gift_transaction_id`) and its twin `KicksLeaderboardUpdated` (the
+/// sender's lifetime total), both on `channel_{s}`.
+#[allow(clippy::too_many_arguments)]
 pub fn publish_kicks(
     hub: &RealtimeHub,
     ids: Ids,
+    transaction_id: &str,
+    sender_id: u64,
     sender_name: &str,
     amount: u64,
     message: &str,
-) -> Value {
-    let tx = uuid();
-    let (gift_id, name, kind, tier) = match amount {
-        0..=99 => ("hell_yeah", "Hell Yeah", "BASIC", "BASIC"),
-        100..=999 => ("rage_quit", "Rage Quit", "BASIC", "MID"),
-        _ => ("pack_it_up", "Pack It Up", "LEVEL_UP", "MID"),
-    };
+    at: chrono::DateTime<chrono::Utc>,
+    lifetime_total: u64,
+) {
+    let g = kicks_gift(amount);
+    let micros = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string();
     hub.publish(
         ids.channel_(),
         "KicksGifted",
-        &json!({"gift_transaction_id": tx, "message": message,
-                "sender": {"id": user_id_of(sender_name), "username": sender_name, "username_color": "#E9113C",
+        &json!({"gift_transaction_id": transaction_id, "message": message,
+                "sender": {"id": sender_id, "username": sender_name, "username_color": "#E9113C",
                            "profile_picture": null},
-                "gift": {"gift_id": gift_id, "name": name, "amount": amount, "type": kind, "tier": tier,
-                         "character_limit": 100, "pinned_time": 60},
-                "created_at": now_micros(),
-                "expires_at": (chrono::Utc::now() + chrono::Duration::seconds(60)).format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()}),
+                "gift": {"gift_id": g.gift_id, "name": g.name, "amount": amount, "type": g.kind, "tier": g.tier,
+                         "character_limit": g.character_limit, "pinned_time": g.pinned_time},
+                "created_at": micros(at),
+                "expires_at": micros(at + chrono::Duration::seconds(g.pinned_time as i64))}),
     );
     hub.publish(
         ids.channel_(),
         "KicksLeaderboardUpdated",
-        &json!({"gifts_lifetime": [{"user_id": user_id_of(sender_name), "username": sender_name, "quantity": amount}],
+        &json!({"gifts_lifetime": [{"user_id": sender_id, "username": sender_name, "quantity": lifetime_total}],
                 "gifts_lifetime_enabled": true}),
     );
-    json!({"gift_transaction_id": tx, "gift_id": gift_id, "name": name})
 }
 
 /// A host/raid: `StreamHostEvent` on `.v2` (count this) and its richer twin
 /// `StreamHostedEvent` on the legacy `chatrooms.{c}`.
-pub fn publish_host(hub: &RealtimeHub, ids: Ids, host: &str, viewers: u64, message: &str) {
+pub fn publish_host(
+    hub: &RealtimeHub,
+    ids: Ids,
+    host_id: u64,
+    host: &str,
+    viewers: u64,
+    message: &str,
+) {
     let msg = (!message.is_empty()).then_some(message);
     hub.publish(
         ids.v2(),
@@ -346,31 +431,53 @@ pub fn publish_host(hub: &RealtimeHub, ids: Ids, host: &str, viewers: u64, messa
         r"App\Events\StreamHostedEvent",
         &json!({"message": {"id": uuid(), "numberOfViewers": viewers, "optionalMessage": msg,
                             "createdAt": chrono::Utc::now().to_rfc3339()},
-                "user": {"id": user_id_of(host), "username": host, "isSuperAdmin": false, "verified": false}}),
+                "user": {"id": host_id, "username": host, "isSuperAdmin": false, "verified": false}}),
     );
 }
 
-static FOLLOWERS: AtomicU64 = AtomicU64::new(1234);
-
-/// A follow: `FollowersUpdated` on `channel.{s}` and the follower goal's
-/// `GoalProgressUpdateEvent` on `channel_{s}`.
-pub fn publish_follow(hub: &RealtimeHub, ids: Ids, username: &str) -> Value {
-    let n = FOLLOWERS.fetch_add(1, Ordering::Relaxed) + 1;
-    hub.publish(
-        ids.channel_dot(),
-        r"App\Events\FollowersUpdated",
-        &json!({"followersCount": n, "channel_id": ids.channel, "username": username,
-                "created_at": chrono::Utc::now().timestamp(), "followed": true}),
-    );
+/// A follow on the socket: the follower goal's `GoalProgressUpdateEvent`
+/// (unnamed, what Kick sends in 2026) on `channel_{s}`, and with `named`
+/// the older `FollowersUpdated` on `channel.{s}` (REALTIME.md §d.3: "not
+/// seen once" in 2026 captures).
+pub fn publish_follow(hub: &RealtimeHub, ids: Ids, named: Option<&str>, followers: u64, goal: u64) {
+    if let Some(username) = named {
+        hub.publish(
+            ids.channel_dot(),
+            r"App\Events\FollowersUpdated",
+            &json!({"followersCount": followers, "channel_id": ids.channel, "username": username,
+                    "created_at": chrono::Utc::now().timestamp(), "followed": true}),
+        );
+    }
+    let achieved = followers >= goal;
     hub.publish(
         ids.channel_(),
         "GoalProgressUpdateEvent",
         &json!({"id": "chgoal_01JFAKEFOLLOWERGOAL00000", "channel_id": "channel_01JFAKECHANNEL0000000000",
-                "type": "followers", "target_value": 2000, "current_value": n, "progress_bar_emoji_id": null,
-                "status": "active", "created_at": "2026-10-01T10:00:00.174178506Z",
-                "updated_at": now_micros(), "achieved_at": null, "end_date": null, "count_from_creation": false}),
+                "type": "followers", "target_value": goal, "current_value": followers, "progress_bar_emoji_id": null,
+                "status": if achieved { "achieved" } else { "active" }, "created_at": "2026-10-01T10:00:00.174178506Z",
+                "updated_at": now_micros(), "achieved_at": if achieved { json!(now_micros()) } else { Value::Null },
+                "end_date": null, "count_from_creation": false}),
     );
-    json!({"followers": n})
+}
+
+/// A reward redemption on the socket: `RewardRedeemedEvent` on
+/// `chatroom_{c}` (⚠ the channel is a guess; no redemption id was seen on
+/// the socket, so none is sent).
+pub fn publish_reward(
+    hub: &RealtimeHub,
+    ids: Ids,
+    title: &str,
+    uid: u64,
+    username: &str,
+    input: &str,
+    color: &str,
+) {
+    hub.publish(
+        ids.chatroom_(),
+        "RewardRedeemedEvent",
+        &json!({"reward_title": title, "user_id": uid, "channel_id": ids.channel,
+                "username": username, "user_input": input, "reward_background_color": color}),
+    );
 }
 
 fn chat_message_json(ids: Ids, id: &str, who: &str, content: &str) -> Value {
@@ -386,11 +493,20 @@ fn chat_message_json(ids: Ids, id: &str, who: &str, content: &str) -> Value {
 pub struct EventReq {
     /// `chat`, `delete`, `ban`, `timeout`, `unban`, `sub`, `gift`, `kicks`,
     /// `host`, `follow`, `poll`, `poll_delete`, `pin`, `unpin`,
-    /// `chatroom_updated`, `clear`, `reward`, `prediction`,
-    /// `prediction_update`, `live`, `offline`, `viewers`.
+    /// `chatroom_updated`, `clear`, `reward` (= `redeem`), `prediction`,
+    /// `prediction_update`, `live`, `offline`, `viewers`, `metadata`.
+    ///
+    /// The real actions (`ban`, `timeout`, `unban`, `sub`, `gift`, `kicks`,
+    /// `host`, `follow`, `reward`, `live`, `offline`, `metadata`, `chat`)
+    /// go through [`crate::actions`]: the world changes and the webhook is
+    /// announced too.
     pub kind: String,
     pub username: Option<String>,
+    /// Months (`sub`), recipients (`gift`, at most 500), KICKs (`kicks`),
+    /// viewers (`host`, `live`, `viewers`), minutes (`timeout`).
     pub count: Option<u64>,
+    /// Chat text, KICKs/host message, the reward's title (`reward`), the
+    /// new title (`metadata`), a ban's reason.
     pub text: Option<String>,
     pub message_id: Option<String>,
     /// Gift bombs: names per chunk (default 50) and whether each chunk
@@ -398,6 +514,20 @@ pub struct EventReq {
     pub chunk: Option<usize>,
     pub both_names: Option<bool>,
     pub broadcaster_user_id: Option<u64>,
+    /// `gift`: an anonymous gifter (the webhook's `is_anonymous`).
+    pub anonymous: Option<bool>,
+    /// `follow`: also send the older named `FollowersUpdated` (default
+    /// true here; the demo evening sends only the follower goal, as Kick
+    /// does in 2026).
+    pub named: Option<bool>,
+    /// `reward`: which reward (else by `text` as title, else the first).
+    pub reward_id: Option<String>,
+    /// `reward`: the viewer's input (default "play something chill").
+    pub input: Option<String>,
+    /// `metadata`: the new category.
+    pub category_id: Option<u64>,
+    /// `ban`/`timeout`: who did it (default: the broadcaster).
+    pub moderator: Option<String>,
 }
 
 /// Triggers one real action with all the events Kick sends for it.
@@ -406,19 +536,19 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
     let uid = r.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
     let ids = Ids::of(fake, uid).ok_or("no such channel")?;
     let hub = &fake.realtime;
-    let who = r.username.clone().unwrap_or_else(|| chatter(3).username);
-    let n = r.count.unwrap_or(1).max(1);
+    let who = r
+        .username
+        .as_deref()
+        .map(crate::actions::username)
+        .unwrap_or_else(|| chatter(3).username);
+    let moderator = r.moderator.as_deref().map(crate::actions::username);
+    // Clamped: a count from a request never drives a loop or an overflow.
+    let n = r.count.unwrap_or(1).clamp(1, 1_000_000);
     let text = r.text.clone().unwrap_or_default();
     Ok(match r.kind.as_str() {
         "chat" => {
-            let c = crate::social::Chatter {
-                user_id: user_id_of(&who),
-                username: who.clone(),
-                color: "#4ECDC4".into(),
-                badges: vec![],
-            };
             let line = if text.is_empty() { "hi chat" } else { &text };
-            json!({"message_id": post_message(fake, uid, &c, line, r.message_id.as_deref())})
+            json!({"message_id": crate::actions::chat(fake, uid, &who, line, r.message_id.as_deref())})
         }
         "delete" => {
             let id = r.message_id.clone().ok_or("message_id is required")?;
@@ -430,49 +560,43 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
             json!({"message_id": id})
         }
         "ban" | "timeout" => {
-            let mut data = json!({"id": uuid(),
-                "user": {"id": user_id_of(&who), "username": who, "slug": who.to_lowercase()},
-                "banned_by": {"id": 0, "username": "moderator", "slug": "moderator"},
-                "permanent": r.kind == "ban"});
-            if r.kind == "timeout" {
-                data["duration"] = json!(n);
-                data["expires_at"] = json!((chrono::Utc::now()
-                    + chrono::Duration::minutes(n as i64))
-                .format("%Y-%m-%dT%H:%M:%S+00:00")
-                .to_string());
-            }
-            hub.publish(ids.v2(), r"App\Events\UserBannedEvent", &data);
-            json!({"user_id": user_id_of(&who)})
+            let minutes = (r.kind == "timeout").then_some(n);
+            let reason = if text.is_empty() { "rule 1" } else { &text };
+            crate::actions::ban(fake, uid, &who, minutes, reason, moderator.as_deref())?
         }
-        "unban" => {
-            hub.publish(
-                ids.v2(),
-                r"App\Events\UserUnbannedEvent",
-                &json!({"id": uuid(), "user": {"id": user_id_of(&who), "username": who, "slug": who.to_lowercase()},
-                        "unbanned_by": {"id": 9, "username": "modmolly", "slug": "modmolly"}, "permanent": true}),
-            );
-            json!({"user_id": user_id_of(&who)})
-        }
-        "sub" => publish_sub(hub, ids, &who, n),
+        "unban" => crate::actions::unban(fake, uid, &who)?,
+        "sub" => crate::actions::subscribe(fake, uid, &who, n)?,
         "gift" => {
-            let names: Vec<String> = (0..n as usize)
+            let names: Vec<String> = (0..n.min(crate::actions::MAX_GIFTS as u64) as usize)
                 .map(|i| format!("{}_{i}", chatter(i).username))
                 .collect();
-            publish_gift(
-                hub,
-                ids,
-                &who,
+            let gifter = (!r.anonymous.unwrap_or(false)).then_some(who.as_str());
+            crate::actions::gift_subs(
+                fake,
+                uid,
+                gifter,
                 &names,
                 r.chunk.unwrap_or(50),
                 r.both_names.unwrap_or(true),
-            )
+            )?
         }
-        "kicks" => publish_kicks(hub, ids, &who, n, &text),
-        "host" => {
-            publish_host(hub, ids, &who, n, &text);
-            json!({})
+        "kicks" => crate::actions::kicks(fake, uid, &who, n, &text)?,
+        "host" => crate::actions::host(fake, uid, &who, n, &text)?,
+        "follow" => crate::actions::follow(fake, uid, &who, r.named.unwrap_or(true))?,
+        "reward" | "redeem" => {
+            let pick = crate::actions::RewardPick {
+                id: r.reward_id.clone(),
+                title: (!text.is_empty()).then(|| text.clone()),
+            };
+            let input = r.input.as_deref().unwrap_or("play something chill");
+            crate::actions::redeem(fake, uid, &pick, &who, Some(input))?
         }
-        "follow" => publish_follow(hub, ids, &who),
+        "metadata" | "title" | "category" => crate::actions::set_metadata(
+            fake,
+            uid,
+            (!text.is_empty()).then_some(text.as_str()),
+            r.category_id,
+        )?,
         "poll" => {
             let title = if text.is_empty() { "Next game?" } else { &text };
             hub.publish(
@@ -528,16 +652,6 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
             hub.publish(ids.v2(), r"App\Events\ChatroomClearEvent", &json!([]));
             json!({})
         }
-        "reward" => {
-            let title = if text.is_empty() { "Hydrate!" } else { &text };
-            hub.publish(
-                ids.chatroom_(),
-                "RewardRedeemedEvent",
-                &json!({"reward_title": title, "user_id": user_id_of(&who), "channel_id": ids.channel,
-                        "username": who, "user_input": "play something chill", "reward_background_color": "#00e701"}),
-            );
-            json!({})
-        }
         "prediction" | "prediction_update" => {
             let id = r
                 .message_id
@@ -568,8 +682,8 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
             );
             json!({"prediction_id": id})
         }
-        "live" => json!({"changed": crate::world::go_live(fake, uid, true, Some(n))}),
-        "offline" => json!({"changed": crate::world::go_live(fake, uid, false, None)}),
+        "live" => json!({"changed": crate::actions::set_live(fake, uid, true, Some(n))}),
+        "offline" => json!({"changed": crate::actions::set_live(fake, uid, false, None)}),
         "viewers" => {
             hub.publish(
                 ids.channel_dot(),

@@ -4,9 +4,11 @@
 //! tests, Kickstand's demo mode and the benchmarks, and behaves as
 //! `shared/kick/API.md` says Kick behaves.
 
+pub mod actions;
 pub mod api;
 pub mod centrifugo;
 pub mod control;
+pub mod evening;
 pub mod faults;
 pub mod feed;
 pub mod hub;
@@ -30,6 +32,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
+pub use evening::EveningConfig;
 pub use faults::FaultSettings;
 pub use state::{FakeConfig, FakeEvent, WebhookKeyType, DEFAULT_REDIRECT_URI};
 pub use world::{STREAMER_ID, STREAMER_SLUG};
@@ -265,6 +268,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         }
         None => None,
     };
+    let config_evening = config.evening.clone();
     let mut seeded = world::World::seeded(config.seed);
     if let Some(i) = &ingest {
         // Every channel streams to the local ingest (Kick's is rtmps://…:443/app/).
@@ -290,6 +294,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         centrifugo: Default::default(),
         webhook_keys,
         ingest: ingest_state,
+        evening: evening::EveningRuntime::new(config_evening.as_ref()),
     });
     fake.negotiation.token.lock().unwrap().ttl_secs = fake.config.realtime_token_ttl.as_secs();
     *fake.centrifugo.settings.lock().unwrap() = fake.config.centrifugo.clone();
@@ -348,6 +353,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
     webhooks::spawn_delivery(fake.clone());
     feed::spawn_translator(fake.clone());
     feed::spawn_chatter(fake.clone());
+    evening::spawn(fake.clone());
 
     Ok(RunningFake {
         addr,

@@ -83,6 +83,13 @@ struct Args {
     /// Centrifugo server ping interval, in seconds (Kick: 25).
     #[arg(long, default_value_t = 25)]
     centrifugo_ping: u64,
+    /// Play the demo evening (follows, subs, gifts, KICKs, redemptions, a
+    /// host, a timeout) while the streamer is live.
+    #[arg(long)]
+    evening: bool,
+    /// Time factor of the demo evening (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    evening_speed: f64,
 }
 
 #[tokio::main]
@@ -124,6 +131,10 @@ async fn main() -> std::io::Result<()> {
             ping_ms: a.centrifugo_ping * 1000,
             ..Default::default()
         },
+        evening: a.evening.then(|| kick_fake::EveningConfig {
+            speed: a.evening_speed,
+            ..Default::default()
+        }),
         ..FakeConfig::default()
     };
     if !a.redirect_uris.is_empty() {

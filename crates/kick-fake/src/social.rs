@@ -68,8 +68,124 @@ pub struct Social {
     /// KICKs gifted to the streamer's channel: (user id, amount).
     pub kicks: Vec<(u64, u64)>,
     pub rewards: Vec<FakeReward>,
+    /// Redemptions, oldest first, at most [`MAX_REDEMPTIONS`] (decided
+    /// ones are forgotten first).
     pub redemptions: Vec<FakeRedemption>,
+    /// Redemption ids the next accept/reject call fails with this reason
+    /// (`/_fake/redemptions/fail`), at most [`MAX_FAIL_NEXT`].
+    pub fail_next: HashMap<String, &'static str>,
+    /// Lower-case names of users [`ensure_viewer`] resolved, to their ids.
+    pub viewer_ids: HashMap<String, u64>,
+    /// Subs each user gifted in all (the socket's `gifter_total`).
+    pub gift_totals: HashMap<u64, u64>,
     pub faults: ChatFaults,
+}
+
+/// Redemptions the fake remembers (an all-night demo stays bounded).
+pub const MAX_REDEMPTIONS: usize = 5_000;
+/// Pending per-id failures the fake remembers.
+pub const MAX_FAIL_NEXT: usize = 100;
+/// KICKs leaderboard entries the fake remembers.
+pub const MAX_KICKS_ENTRIES: usize = 10_000;
+/// Users the fake registers on the fly for names it has not seen.
+pub const MAX_USERS: usize = 50_000;
+/// Bans kept before expired ones are forgotten.
+pub const MAX_BANS: usize = 10_000;
+
+/// A webhook slim user (reward redemption and `kicks.gifted`, API.md §5.6):
+/// no `is_anonymous`, no `identity`.
+pub fn slim_user(user_id: u64, username: &str) -> Value {
+    json!({
+        "user_id": user_id,
+        "username": username,
+        "is_verified": false,
+        "profile_picture": format!("https://files.kick.com/images/user/{user_id}/profile_image/default.webp"),
+        "channel_slug": username.to_lowercase(),
+    })
+}
+
+/// An anonymous webhook `EventUser`: every field but `is_anonymous` null.
+pub fn anonymous_user() -> Value {
+    json!({
+        "is_anonymous": true, "user_id": null, "username": null, "is_verified": null,
+        "profile_picture": null, "channel_slug": null, "identity": null,
+    })
+}
+
+/// The `channel.reward.redemption.updated` body (API.md §5.6) of a
+/// redemption in its current state.
+pub fn redemption_body(w: &crate::world::World, r: &FakeRedemption, reward: &FakeReward) -> Value {
+    let bname = w
+        .users
+        .get(&r.broadcaster_user_id)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    json!({
+        "id": r.id,
+        "user_input": r.user_input,
+        "status": r.status,
+        "redeemed_at": r.redeemed_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "reward": {"id": reward.id, "title": reward.title, "cost": reward.cost,
+                   "description": reward.description},
+        "redeemer": slim_user(r.redeemer_user_id, &r.redeemer_username),
+        "broadcaster": slim_user(r.broadcaster_user_id, &bname),
+    })
+}
+
+/// Stores a redemption, forgetting the oldest decided one (or, when all
+/// are pending, the oldest) beyond [`MAX_REDEMPTIONS`].
+pub fn push_redemption(social: &mut Social, r: FakeRedemption) {
+    if social.redemptions.len() >= MAX_REDEMPTIONS {
+        let idx = social
+            .redemptions
+            .iter()
+            .position(|x| x.status != "pending")
+            .unwrap_or(0);
+        social.redemptions.remove(idx);
+    }
+    social.redemptions.push(r);
+}
+
+/// The user id of a viewer by name: a known user keeps theirs; a new name
+/// gets a stable id and is registered (up to [`MAX_USERS`]), so the API
+/// (bans, lookups) knows the people the feed shows.
+pub fn ensure_viewer(w: &mut crate::world::World, name: &str) -> u64 {
+    let key = name.to_ascii_lowercase();
+    if let Some(id) = w.social.viewer_ids.get(&key) {
+        return *id;
+    }
+    let id = resolve_viewer(w, name);
+    if w.social.viewer_ids.len() < MAX_USERS {
+        w.social.viewer_ids.insert(key, id);
+    }
+    id
+}
+
+fn resolve_viewer(w: &mut crate::world::World, name: &str) -> u64 {
+    if let Some(u) = w.users.values().find(|u| u.name.eq_ignore_ascii_case(name)) {
+        return u.user_id;
+    }
+    // FNV-1a: stable across runs, few collisions; probe on the rare one.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in name.to_ascii_lowercase().bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut id = 8_000_000 + h % 1_000_000;
+    while w.users.contains_key(&id) {
+        id += 1;
+    }
+    if w.users.len() < MAX_USERS {
+        w.users.insert(
+            id,
+            crate::world::FakeUser {
+                user_id: id,
+                name: name.to_owned(),
+                email: String::new(),
+                profile_picture: String::new(),
+            },
+        );
+    }
+    id
 }
 
 /// A webhook `EventUser` (API.md §5.6).
@@ -189,6 +305,7 @@ pub struct FakeRedemption {
     pub reward_id: String,
     pub broadcaster_user_id: u64,
     pub redeemer_user_id: u64,
+    pub redeemer_username: String,
     pub user_input: String,
     pub status: &'static str,
     pub redeemed_at: DateTime<Utc>,
@@ -277,6 +394,7 @@ pub fn seed(world: &mut crate::world::World, app_id_for_seed: &str) {
                 reward_id: id.clone(),
                 broadcaster_user_id: b,
                 redeemer_user_id: CHATTER_ID_BASE + (i * 3 + k) as u64,
+                redeemer_username: chatter(i * 3 + k).username,
                 user_input: if input {
                     format!("Play song #{k}")
                 } else {

@@ -56,6 +56,10 @@ pub struct FakeConfig {
     pub realtime_token_ttl: Duration,
     /// The Centrifugo endpoint's timers and switches.
     pub centrifugo: crate::centrifugo::CentrifugoSettings,
+    /// The demo evening: while the streamer is live, follows, subs, gifts,
+    /// KICKs, redemptions, a host and a timeout play by themselves
+    /// (`crate::evening`). `None` = off (tests trigger actions themselves).
+    pub evening: Option<crate::evening::EveningConfig>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +91,7 @@ impl Default for FakeConfig {
             ingest: None,
             realtime_token_ttl: Duration::from_secs(2699),
             centrifugo: Default::default(),
+            evening: None,
         }
     }
 }
@@ -126,6 +131,10 @@ pub struct Metrics {
     pub injected_500: AtomicU64,
     pub webhooks_delivered: AtomicU64,
     pub webhooks_failed: AtomicU64,
+    /// Deliveries not sent because the delivery queue was full.
+    pub webhooks_dropped: AtomicU64,
+    /// Actions the demo evening played.
+    pub evening_actions: AtomicU64,
 }
 
 impl Metrics {
@@ -144,6 +153,8 @@ impl Metrics {
             "injected_500": g(&self.injected_500),
             "webhooks_delivered": g(&self.webhooks_delivered),
             "webhooks_failed": g(&self.webhooks_failed),
+            "webhooks_dropped": g(&self.webhooks_dropped),
+            "evening_actions": g(&self.evening_actions),
         })
     }
 }
@@ -164,6 +175,8 @@ pub struct Fake {
     /// Descriptors and realtime tokens (REALTIME.md §b).
     pub negotiation: crate::negotiation::Negotiation,
     pub centrifugo: crate::centrifugo::CentrifugoState,
+    /// The demo evening's switch and the streamer's live state it follows.
+    pub evening: crate::evening::EveningRuntime,
 }
 
 pub type AppState = Arc<Fake>;

@@ -30,14 +30,38 @@ pub struct WebhookState {
     pub subscriptions: BTreeMap<String, FakeSubscription>,
     /// Where deliveries go (set by a test through `/_fake/webhooks/target`).
     pub target: Option<String>,
-    /// Send the next N deliveries twice (Kick's observed duplicates).
+    /// Send the next N deliveries twice (Kick's observed duplicates; the
+    /// same `Kick-Event-Message-Id`, body and signature).
     pub duplicate_next: u32,
     /// Kick unsubscribes after "over a day" of failures; scaled down to N.
     pub auto_unsubscribe_after: u32,
     /// Per-event-type cap per app (Kick: 10 000; chat 1 000 unverified).
     pub limit_per_event: usize,
     pub limit_chat: usize,
+    /// Every delivery leaves this long after its event.
+    pub delay: std::time::Duration,
+    /// The next N deliveries are held and sent in reverse order (a
+    /// shorter batch is let go after [`REORDER_WAIT`]).
+    pub reorder_next: u32,
+    /// The next N deliveries carry a signature that does not verify.
+    pub bad_signature_next: u32,
+    /// The next N deliveries carry a timestamp [`STALE_BY`] old (validly
+    /// signed: only a freshness check refuses them).
+    pub stale_next: u32,
 }
+
+/// Largest N a knob takes.
+pub const MAX_KNOB: u32 = 10_000;
+/// Most deliveries one reorder batch holds.
+pub const MAX_REORDER: u32 = 1_000;
+/// Longest delivery delay.
+pub const MAX_DELAY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Deliveries waiting to be sent; more are dropped (and counted).
+pub const QUEUE: usize = 10_000;
+/// How long an incomplete reorder batch waits for more deliveries.
+pub const REORDER_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// How old a stale delivery's timestamp is (a receiver allows ±5 minutes).
+pub const STALE_BY: chrono::Duration = chrono::Duration::minutes(10);
 
 impl Default for WebhookState {
     fn default() -> Self {
@@ -48,6 +72,10 @@ impl Default for WebhookState {
             auto_unsubscribe_after: 5,
             limit_per_event: 10_000,
             limit_chat: 1_000,
+            delay: std::time::Duration::ZERO,
+            reorder_next: 0,
+            bad_signature_next: 0,
+            stale_next: 0,
         }
     }
 }
@@ -158,18 +186,76 @@ pub fn build_delivery(
     }
 }
 
-/// Starts the task that delivers events to the configured webhook target.
+/// One delivery on its way.
+struct Job {
+    target: String,
+    sub_id: String,
+    delivery: SignedDelivery,
+    /// 2 = sent twice (a duplicate).
+    times: u8,
+    due: tokio::time::Instant,
+}
+
+/// Takes one from a knob's counter; true when it was set.
+fn take(n: &mut u32) -> bool {
+    let hit = *n > 0;
+    *n = n.saturating_sub(1);
+    hit
+}
+
+/// Starts the delivery of announced events to the configured webhook
+/// target: one signed delivery per matching subscription, with the
+/// knobs of [`WebhookState`] applied (duplicates, delay, reordering, bad
+/// signatures, stale timestamps). Deliveries leave one at a time, in order
+/// (unless reordered), each `delay` after its event; failures are not
+/// retried (Kick's observed behaviour) and count towards auto-unsubscribe.
 pub fn spawn_delivery(fake: AppState) {
     let mut rx = fake.events.subscribe();
     let weak = Arc::downgrade(&fake);
     drop(fake);
+    let (tx, mut queue) = tokio::sync::mpsc::channel::<Job>(QUEUE);
+    let sender_weak = weak.clone();
     tokio::spawn(async move {
         let http = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(5))
             .build()
             .expect("HTTP client");
+        while let Some(job) = queue.recv().await {
+            tokio::time::sleep_until(job.due).await;
+            let Some(fake) = sender_weak.upgrade() else {
+                break;
+            };
+            for _ in 0..job.times {
+                let mut req = http.post(&job.target).body(job.delivery.body.clone());
+                for (k, v) in &job.delivery.headers {
+                    req = req.header(*k, v);
+                }
+                let ok = matches!(req.send().await, Ok(r) if r.status().is_success());
+                note_result(&fake, &job.sub_id, ok);
+            }
+        }
+    });
+    tokio::spawn(async move {
+        // Deliveries held for reordering, and when the batch began.
+        let mut held: Vec<Job> = Vec::new();
+        let mut held_since = tokio::time::Instant::now();
         loop {
-            let ev = match rx.recv().await {
+            let next = if held.is_empty() {
+                rx.recv().await
+            } else {
+                match tokio::time::timeout_at(held_since + REORDER_WAIT, rx.recv()).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        // The batch did not fill: let it go as it is.
+                        if let Some(fake) = weak.upgrade() {
+                            fake.world.lock().unwrap().webhooks.reorder_next = 0;
+                        }
+                        flush(&weak, &tx, &mut held);
+                        continue;
+                    }
+                }
+            };
+            let ev = match next {
                 Ok(ev) => ev,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(_) => break,
@@ -178,8 +264,12 @@ pub fn spawn_delivery(fake: AppState) {
             if !WEBHOOK_EVENT_TYPES.contains(&ev.event_type.as_str()) {
                 continue; // internal events are never delivered
             }
-            let (target, subs, dup) = {
+            // What to send, decided under the lock; signed after it.
+            let (target, plan) = {
                 let mut w = fake.world.lock().unwrap();
+                let Some(target) = w.webhooks.target.clone() else {
+                    continue;
+                };
                 let subs: Vec<String> = w
                     .webhooks
                     .subscriptions
@@ -189,28 +279,104 @@ pub fn spawn_delivery(fake: AppState) {
                     })
                     .map(|s| s.id.clone())
                     .collect();
-                let dup = !subs.is_empty() && w.webhooks.duplicate_next > 0;
-                if dup {
-                    w.webhooks.duplicate_next -= 1;
-                }
-                (w.webhooks.target.clone(), subs, dup)
+                let k = &mut w.webhooks;
+                let plan: Vec<Plan> = subs
+                    .into_iter()
+                    .map(|sub_id| {
+                        let times = if take(&mut k.duplicate_next) { 2 } else { 1 };
+                        let stale = take(&mut k.stale_next);
+                        let bad = take(&mut k.bad_signature_next);
+                        let reorder = take(&mut k.reorder_next);
+                        Plan {
+                            sub_id,
+                            times,
+                            stale,
+                            bad,
+                            reorder,
+                            batch_done: reorder && k.reorder_next == 0,
+                            delay: k.delay,
+                        }
+                    })
+                    .collect();
+                (target, plan)
             };
-            let Some(target) = target else { continue };
-            for sub in subs {
-                let d =
-                    build_delivery(&fake, &sub, &ev.event_type, &ev.payload, chrono::Utc::now());
-                let times = if dup { 2 } else { 1 };
-                for _ in 0..times {
-                    let mut req = http.post(&target).body(d.body.clone());
-                    for (k, v) in &d.headers {
-                        req = req.header(*k, v);
+            for p in plan {
+                let mut ts = chrono::Utc::now();
+                if p.stale {
+                    ts -= STALE_BY;
+                }
+                let mut delivery =
+                    build_delivery(&fake, &p.sub_id, &ev.event_type, &ev.payload, ts);
+                if p.bad {
+                    spoil_signature(&mut delivery);
+                }
+                let job = Job {
+                    target: target.clone(),
+                    sub_id: p.sub_id,
+                    delivery,
+                    times: p.times,
+                    due: tokio::time::Instant::now() + p.delay,
+                };
+                if p.reorder {
+                    if held.is_empty() {
+                        held_since = tokio::time::Instant::now();
                     }
-                    let ok = matches!(req.send().await, Ok(r) if r.status().is_success());
-                    note_result(&fake, &sub, ok);
+                    held.push(job);
+                    if p.batch_done {
+                        flush(&weak, &tx, &mut held);
+                    }
+                } else {
+                    enqueue(&fake, &tx, job);
                 }
             }
         }
     });
+}
+
+/// The knobs one delivery gets.
+struct Plan {
+    sub_id: String,
+    times: u8,
+    stale: bool,
+    bad: bool,
+    reorder: bool,
+    batch_done: bool,
+    delay: std::time::Duration,
+}
+
+/// Sends the held batch in reverse order.
+fn flush(weak: &std::sync::Weak<Fake>, tx: &tokio::sync::mpsc::Sender<Job>, held: &mut Vec<Job>) {
+    let Some(fake) = weak.upgrade() else {
+        held.clear();
+        return;
+    };
+    let now = tokio::time::Instant::now();
+    for mut job in held.drain(..).rev() {
+        job.due = job.due.max(now);
+        enqueue(&fake, tx, job);
+    }
+}
+
+fn enqueue(fake: &Fake, tx: &tokio::sync::mpsc::Sender<Job>, job: Job) {
+    if tx.try_send(job).is_err() {
+        Metrics::bump(&fake.metrics.webhooks_dropped);
+    }
+}
+
+/// Flips one bit of the signature: still base64 of the right length,
+/// no longer valid.
+fn spoil_signature(d: &mut SignedDelivery) {
+    for (k, v) in &mut d.headers {
+        if *k == "Kick-Event-Signature" {
+            let mut raw = base64::engine::general_purpose::STANDARD
+                .decode(v.as_bytes())
+                .unwrap_or_default();
+            if let Some(b) = raw.get_mut(7) {
+                *b ^= 0x10;
+            }
+            *v = base64::engine::general_purpose::STANDARD.encode(raw);
+        }
+    }
 }
 
 fn note_result(fake: &Fake, sub_id: &str, ok: bool) {
@@ -259,20 +425,50 @@ struct Knobs {
     duplicate_next: Option<u32>,
     auto_unsubscribe_after: Option<u32>,
     limit_chat: Option<usize>,
+    delay_ms: Option<u64>,
+    reorder_next: Option<u32>,
+    bad_signature_next: Option<u32>,
+    stale_next: Option<u32>,
 }
 
+/// `POST /_fake/webhooks/settings` with any of `duplicate_next`,
+/// `delay_ms`, `reorder_next`, `bad_signature_next`, `stale_next` (counts
+/// of the next deliveries), `auto_unsubscribe_after`, `limit_chat`; all
+/// clamped. Answers the settings now in force.
 async fn set_knobs(State(fake): State<AppState>, Json(k): Json<Knobs>) -> Json<Value> {
     let mut w = fake.world.lock().unwrap();
+    let s = &mut w.webhooks;
     if let Some(n) = k.duplicate_next {
-        w.webhooks.duplicate_next = n;
+        s.duplicate_next = n.min(MAX_KNOB);
     }
     if let Some(n) = k.auto_unsubscribe_after {
-        w.webhooks.auto_unsubscribe_after = n.max(1);
+        s.auto_unsubscribe_after = n.clamp(1, MAX_KNOB);
     }
     if let Some(n) = k.limit_chat {
-        w.webhooks.limit_chat = n;
+        s.limit_chat = n.min(s.limit_per_event);
     }
-    Json(json!({"ok": true}))
+    if let Some(ms) = k.delay_ms {
+        s.delay = std::time::Duration::from_millis(ms).min(MAX_DELAY);
+    }
+    if let Some(n) = k.reorder_next {
+        s.reorder_next = n.min(MAX_REORDER);
+    }
+    if let Some(n) = k.bad_signature_next {
+        s.bad_signature_next = n.min(MAX_KNOB);
+    }
+    if let Some(n) = k.stale_next {
+        s.stale_next = n.min(MAX_KNOB);
+    }
+    Json(json!({
+        "ok": true,
+        "duplicate_next": s.duplicate_next,
+        "auto_unsubscribe_after": s.auto_unsubscribe_after,
+        "limit_chat": s.limit_chat,
+        "delay_ms": s.delay.as_millis() as u64,
+        "reorder_next": s.reorder_next,
+        "bad_signature_next": s.bad_signature_next,
+        "stale_next": s.stale_next,
+    }))
 }
 
 #[derive(serde::Deserialize)]

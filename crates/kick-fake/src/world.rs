@@ -51,6 +51,14 @@ pub struct FakeChannel {
     pub chatroom_id: u64,
     pub active_subscribers_count: u64,
     pub canceled_subscribers_count: u64,
+    /// Followers (Kick's public API does not show it; the socket's follower
+    /// goal and `/_fake/channel` do).
+    pub followers_count: u64,
+    /// The follower goal's target (`GoalProgressUpdateEvent.target_value`).
+    pub follower_goal: u64,
+    /// What the viewer count of the current stream drifts around (the
+    /// count it went live with, raised by hosts).
+    pub viewer_base: u64,
 }
 
 #[derive(Default, Debug)]
@@ -237,6 +245,8 @@ impl World {
             c.channel_description = "Cozy evening streams.".into();
             c.active_subscribers_count = 12;
             c.canceled_subscribers_count = 1;
+            c.followers_count = 1234;
+            c.follower_goal = 2000;
         }
         let n_real = CATEGORY_NAMES.len();
         for (i, (name, lang)) in STREAMERS.iter().enumerate() {
@@ -310,6 +320,9 @@ impl World {
                 chatroom_id,
                 active_subscribers_count: 0,
                 canceled_subscribers_count: 0,
+                followers_count: 100 + (uid % 9_000),
+                follower_goal: 10_000,
+                viewer_base: 0,
             },
         );
     }
@@ -333,6 +346,7 @@ impl World {
         if live {
             c.started_at = Some(started_at);
             c.viewer_count = viewers;
+            c.viewer_base = viewers.max(1);
             c.livestream_id = Some(uuid::Uuid::new_v4().to_string());
             c.thumbnail = format!(
                 "https://images.kick.com/video_thumbnails/{}/thumb.webp",
@@ -381,6 +395,27 @@ impl World {
     }
 }
 
+/// The `livestream.metadata.updated` body (API.md §5.6) of a channel now.
+pub fn metadata_body(w: &World, uid: u64) -> serde_json::Value {
+    let name = w
+        .users
+        .get(&uid)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let Some(c) = w.channels.get(&uid) else {
+        return serde_json::Value::Null;
+    };
+    serde_json::json!({
+        "broadcaster": crate::social::event_user(uid, &name, None),
+        "metadata": {
+            "title": c.stream_title,
+            "language": c.language,
+            "has_mature_content": c.is_mature,
+            "category": w.category_ref(c.category_id),
+        }
+    })
+}
+
 /// Moves the world one step: viewer counts drift on live channels and now and
 /// then another channel starts or ends a stream. Called every `world_tick`.
 pub fn tick(fake: &crate::state::Fake) {
@@ -392,10 +427,7 @@ pub fn tick(fake: &crate::state::Fake) {
         for uid in ids {
             let c = world.channels.get_mut(&uid).expect("id from keys");
             if c.is_live {
-                let drift = rng.gen_range(-0.06..0.08);
-                let next =
-                    (c.viewer_count as f64 * (1.0 + drift)).round() as i64 + rng.gen_range(-2..=3);
-                c.viewer_count = next.max(1) as u64;
+                c.viewer_count = drift_viewers(c, Utc::now(), &mut rng);
             }
             if uid == STREAMER_ID {
                 continue; // the streamer goes live only when told to
@@ -413,6 +445,26 @@ pub fn tick(fake: &crate::state::Fake) {
     for (uid, body) in events {
         fake.emit("livestream.status.updated", uid, body);
     }
+}
+
+/// The next viewer count of a live channel: it pulls towards a curve (a
+/// stream grows from the count it went live with to half as much again
+/// over its first twenty minutes or so, then swells and ebbs gently) with
+/// noise, so a demo stream moves believably all night instead of wandering
+/// off. A host raises the base (`actions::host`).
+pub fn drift_viewers(c: &FakeChannel, now: DateTime<Utc>, rng: &mut impl Rng) -> u64 {
+    let mins = c
+        .started_at
+        .map(|t| (now - t).num_seconds().max(0) as f64 / 60.0)
+        .unwrap_or(0.0);
+    let base = c.viewer_base.max(1) as f64;
+    let fill = 1.0 + 0.5 * (1.0 - (-mins / 10.0).exp());
+    let wave = 1.0 + 0.12 * (mins / 9.0).sin() + 0.05 * (mins / 2.3).sin();
+    let target = base * fill * wave;
+    let cur = c.viewer_count as f64;
+    let noise = rng.gen_range(-1.0..1.0) * (1.5 + cur * 0.025);
+    let next = cur + (target - cur) * 0.2 + noise;
+    next.round().max(1.0) as u64
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -455,6 +507,7 @@ pub fn go_live(fake: &crate::state::Fake, uid: u64, live: bool, viewers: Option<
         if let (Some(v), Some(ch)) = (viewers, world.channels.get_mut(&uid)) {
             if ch.is_live && live {
                 ch.viewer_count = v;
+                ch.viewer_base = v.max(1);
             }
         }
         world.set_live(uid, live, Utc::now(), viewers.unwrap_or(37))
@@ -462,6 +515,9 @@ pub fn go_live(fake: &crate::state::Fake, uid: u64, live: bool, viewers: Option<
     match body {
         Some(b) => {
             fake.emit("livestream.status.updated", uid, b);
+            if uid == STREAMER_ID {
+                fake.evening.streamer_live(live);
+            }
             true
         }
         None => false,
@@ -483,6 +539,9 @@ async fn control_channel(
         "custom_tags": c.custom_tags,
         "is_live": c.is_live,
         "viewer_count": c.viewer_count,
+        "followers_count": c.followers_count,
+        "follower_goal": c.follower_goal,
+        "active_subscribers_count": c.active_subscribers_count,
     }))
 }
 

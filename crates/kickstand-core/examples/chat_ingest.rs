@@ -1,5 +1,5 @@
 //! Benchmark: chat ingest in the backend (socket client + per-frame batching
-//! to the UI sink), fed by a separate `kick-fake` process at increasing rates.
+//! to the panel's stream), fed by a separate `kick-fake` process at increasing rates.
 //! Reports messages/s delivered to the sink, UI pushes/s, and CPU time of
 //! THIS process per message (from /proc/self/stat; the fake's CPU is not counted).
 //!
@@ -10,7 +10,6 @@
 //! what the fake's descriptor names, Centrifugo).
 
 use kickstand_core::chat;
-use kickstand_core::events::CoreEvent;
 use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,16 +58,15 @@ async fn main() {
     let msgs = Arc::new(AtomicU64::new(0));
     let pushes = Arc::new(AtomicU64::new(0));
     let (m2, p2) = (msgs.clone(), pushes.clone());
-    let sink: kickstand_core::EventSink = Arc::new(move |e| {
-        if let CoreEvent::Chat(b) = e {
-            p2.fetch_add(1, Ordering::Relaxed);
-            let n = b
-                .items
-                .iter()
-                .filter(|i| matches!(i, kickstand_core::dto::ChatItem::Line(_)))
-                .count();
-            m2.fetch_add(n as u64, Ordering::Relaxed);
-        }
+    let stream: chat::ChatSubscriber = Box::new(move |b| {
+        p2.fetch_add(1, Ordering::Relaxed);
+        let n = b
+            .items
+            .iter()
+            .filter(|i| matches!(i, kickstand_core::dto::ChatItem::Line(_)))
+            .count();
+        m2.fetch_add(n as u64, Ordering::Relaxed);
+        true
     });
     let mut cfg = kick_chat::ChatConfig::local(
         info["web_base"].as_str().unwrap(),
@@ -77,7 +75,8 @@ async fn main() {
         None,
     );
     cfg.transport = transport;
-    let _svc = chat::start(cfg, "DemoStreamer".into(), sink);
+    let svc = chat::start(cfg, "DemoStreamer".into(), None);
+    svc.attach(stream);
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let http = reqwest::Client::new();

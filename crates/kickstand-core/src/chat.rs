@@ -1,9 +1,10 @@
-//! Live chat in the app: the Pusher client (kick-chat) feeding a bounded
-//! history and the UI in batches (at most one push per ~16 ms frame, never
-//! one per message), plus sending and moderation through the official API.
+//! Live chat in the app: the realtime client (kick-chat, Centrifugo or
+//! Pusher) feeding a bounded history, and the window in batches (at most one
+//! per ~16 ms frame, never one per message) over a stream each panel opens.
+//! A new stream gets the history first, then every later batch, under one
+//! lock: nothing is lost or shown twice between the two.
 
 use crate::dto::{ChatBatch, ChatItem, ChatLine, ChatSpan, ChatStatus};
-use crate::events::{CoreEvent, EventSink};
 use kick_chat::{ChatConfig, ChatEvent, ChatHandle, ConnectionState, Span};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -14,14 +15,137 @@ pub const HISTORY: usize = 2000;
 /// One UI push at most this often.
 pub const FRAME: Duration = Duration::from_millis(16);
 
+/// Where a window's chat stream goes (a Tauri `Channel` in the app). Returns
+/// false once the window is gone: it is dropped then.
+pub type ChatSubscriber = Box<dyn FnMut(ChatBatch) -> bool + Send>;
+
+/// The chat as the panel sees it, as plain state: the bounded history, what
+/// arrived since the last frame, and the connection state. The deleted state
+/// of a message is its `deleted` field, owned here: a deletion re-sends the
+/// line with `deleted: true`.
+pub struct ChatLog {
+    me: String,
+    history: VecDeque<ChatItem>,
+    pending: Vec<ChatItem>,
+    status: ChatStatus,
+    status_changed: bool,
+    notices: u64,
+    cap: usize,
+}
+
+impl ChatLog {
+    pub fn new(me: &str, cap: usize) -> Self {
+        ChatLog {
+            me: me.to_owned(),
+            history: VecDeque::with_capacity(cap.min(4096)),
+            pending: Vec::new(),
+            status: ChatStatus::Connecting { transport: None },
+            status_changed: true,
+            notices: 0,
+            cap: cap.max(1),
+        }
+    }
+
+    /// Takes one socket event in.
+    pub fn apply(&mut self, ev: ChatEvent) {
+        if let ChatEvent::State(st) = &ev {
+            self.status = status_of(st);
+            self.status_changed = true;
+            return;
+        }
+        if let ChatEvent::MessageDeleted { message_id, .. } = &ev {
+            let hit = self.history.iter_mut().rev().find_map(|x| match x {
+                ChatItem::Line(l) if l.id.as_str() == message_id && !l.deleted => Some(l),
+                _ => None,
+            });
+            if let Some(l) = hit {
+                l.deleted = true;
+                self.pending.push(ChatItem::Line(l.clone()));
+            }
+            return;
+        }
+        let Some(item) = item(ev, &self.me, &mut self.notices) else {
+            return;
+        };
+        if self.history.len() >= self.cap {
+            self.history.pop_front();
+        }
+        self.history.push_back(item.clone());
+        self.pending.push(item);
+    }
+
+    /// What arrived since the last batch (None: nothing new).
+    pub fn take_batch(&mut self) -> Option<ChatBatch> {
+        if self.pending.is_empty() && !self.status_changed {
+            return None;
+        }
+        self.status_changed = false;
+        Some(ChatBatch {
+            items: std::mem::take(&mut self.pending),
+            status: self.status.clone(),
+        })
+    }
+
+    /// The whole kept history and the state (a new stream's first batch).
+    /// Pending items are in the history already; the caller sends this and
+    /// the next batch under one lock, so a new stream sees each item once.
+    pub fn snapshot(&self) -> ChatBatch {
+        let sent: usize = self.history.len() - self.pending_in_history();
+        ChatBatch {
+            items: self.history.iter().take(sent).cloned().collect(),
+            status: self.status.clone(),
+        }
+    }
+
+    /// How many of the last history items are still pending (not yet sent).
+    fn pending_in_history(&self) -> usize {
+        self.pending
+            .iter()
+            .filter(|p| !matches!(p, ChatItem::Line(l) if l.deleted))
+            .count()
+            .min(self.history.len())
+    }
+
+    pub fn status(&self) -> ChatStatus {
+        self.status.clone()
+    }
+}
+
+struct Shared {
+    log: ChatLog,
+    subscribers: Vec<ChatSubscriber>,
+}
+
 pub struct ChatService {
     handle: ChatHandle,
-    pub history: Arc<Mutex<VecDeque<ChatItem>>>,
-    pub status: Arc<Mutex<ChatStatus>>,
+    shared: Arc<Mutex<Shared>>,
+    pub chatroom_id: u64,
 }
 
 impl ChatService {
     pub fn stop(&self) {
+        self.handle.stop();
+    }
+
+    /// A new stream: the history first, then every batch after it.
+    pub fn attach(&self, mut sub: ChatSubscriber) {
+        let mut s = self.shared.lock().unwrap();
+        if sub(s.log.snapshot()) {
+            s.subscribers.push(sub);
+        }
+    }
+
+    /// The history and state now (tests, a panel without a stream).
+    pub fn snapshot(&self) -> ChatBatch {
+        let s = self.shared.lock().unwrap();
+        let mut b = s.log.snapshot();
+        b.items.extend(s.log.pending.iter().cloned());
+        b
+    }
+}
+
+impl Drop for ChatService {
+    fn drop(&mut self) {
         self.handle.stop();
     }
 }
@@ -32,8 +156,9 @@ fn line(m: kick_chat::ChatMessage, me: &str) -> ChatLine {
             .to_lowercase()
             .contains(&format!("@{}", me.to_lowercase()));
     ChatLine {
-        id: m.id,
-        user_id: m.sender.id,
+        // kick-chat keeps Kick's raw ids; here they become the API's types.
+        id: kick_api::MessageId(m.id),
+        user_id: kick_api::UserId(m.sender.id),
         username: m.sender.username,
         color: m.sender.color,
         badges: m.sender.badges.into_iter().map(|b| b.kind).collect(),
@@ -48,16 +173,32 @@ fn line(m: kick_chat::ChatMessage, me: &str) -> ChatLine {
         reply_to: m.reply_to.map(|(_, content)| content),
         created_at_ms: m.created_at.map(|t| t.timestamp_millis()),
         mention,
+        deleted: false,
     }
 }
 
 fn status_of(s: &ConnectionState) -> ChatStatus {
     match s {
-        ConnectionState::Connecting { .. } => ChatStatus::Connecting,
-        ConnectionState::Connected { .. } => ChatStatus::Connected,
-        ConnectionState::Reconnecting { in_ms, reason, .. } => ChatStatus::Reconnecting {
+        ConnectionState::Connecting { transport, .. } => ChatStatus::Connecting {
+            transport: transport.map(|t| t.to_string()),
+        },
+        ConnectionState::Connected {
+            transport,
+            fallback,
+            ..
+        } => ChatStatus::Connected {
+            transport: transport.to_string(),
+            fallback: fallback.clone(),
+        },
+        ConnectionState::Reconnecting {
+            in_ms,
+            reason,
+            transport,
+            ..
+        } => ChatStatus::Reconnecting {
             in_ms: *in_ms,
             reason: reason.clone(),
+            transport: transport.map(|t| t.to_string()),
         },
         ConnectionState::Stopped { reason } => ChatStatus::Off {
             reason: Some(reason.clone()),
@@ -66,118 +207,224 @@ fn status_of(s: &ConnectionState) -> ChatStatus {
 }
 
 /// Turns a socket event into what the panel shows (None: not shown).
-fn item(ev: ChatEvent, me: &str) -> Option<ChatItem> {
-    Some(match ev {
-        ChatEvent::Message(m) => ChatItem::Line(line(m, me)),
-        ChatEvent::MessageDeleted { message_id, .. } => ChatItem::Deleted { message_id },
+fn item(ev: ChatEvent, me: &str, notices: &mut u64) -> Option<ChatItem> {
+    let text = match ev {
+        ChatEvent::Message(m) => return Some(ChatItem::Line(line(m, me))),
         ChatEvent::UserBanned {
             username,
-            permanent,
+            permanent: true,
+            ..
+        } => format!("{username} was banned."),
+        ChatEvent::UserBanned {
+            username,
             duration_minutes,
             ..
-        } => ChatItem::Notice {
-            text: if permanent {
-                format!("{username} was banned.")
-            } else {
-                format!(
-                    "{username} was timed out for {} min.",
-                    duration_minutes.unwrap_or(0)
-                )
-            },
-        },
-        ChatEvent::UserUnbanned { username, .. } => ChatItem::Notice {
-            text: format!("{username} was unbanned."),
-        },
-        ChatEvent::Subscription { username, months } => ChatItem::Notice {
-            text: format!("{username} subscribed ({months} months)."),
-        },
-        ChatEvent::GiftedSubscriptions { gifter, count, .. } => ChatItem::Notice {
-            text: format!("{gifter} gifted {count} subs."),
-        },
-        ChatEvent::Host { host, viewers, .. } => ChatItem::Notice {
-            text: format!("{host} is hosting with {viewers} viewers."),
-        },
+        } => format!(
+            "{username} was timed out for {} min.",
+            duration_minutes.unwrap_or(0)
+        ),
+        ChatEvent::UserUnbanned { username, .. } => format!("{username} was unbanned."),
+        ChatEvent::Subscription { username, months } => {
+            format!("{username} subscribed ({months} months).")
+        }
+        ChatEvent::GiftedSubscriptions { gifter, count, .. } => {
+            format!("{gifter} gifted {count} subs.")
+        }
+        ChatEvent::Host { host, viewers, .. } => {
+            format!("{host} is hosting with {viewers} viewers.")
+        }
         ChatEvent::KicksGifted {
             sender,
             amount,
             name,
             ..
-        } => ChatItem::Notice {
-            text: format!("{sender} sent {amount} KICKs ({name})."),
-        },
+        } => format!("{sender} sent {amount} KICKs ({name})."),
         ChatEvent::Pinned {
             message: Some(m), ..
-        } => ChatItem::Notice {
-            text: format!("Pinned: {}: {}", m.sender.username, m.content),
-        },
-        ChatEvent::ChatCleared => ChatItem::Notice {
-            text: "Chat was cleared.".into(),
-        },
+        } => format!("Pinned: {}: {}", m.sender.username, m.content),
+        ChatEvent::ChatCleared => "Chat was cleared.".into(),
         _ => return None,
+    };
+    *notices += 1;
+    Some(ChatItem::Notice {
+        id: format!("n{notices}"),
+        text,
     })
 }
 
-/// Starts the socket and the batching task.
-pub fn start(cfg: ChatConfig, me: String, sink: EventSink) -> ChatService {
+/// Sees every socket event before the panel does (the activity feed).
+pub type EventTap = Box<dyn Fn(&ChatEvent) + Send + Sync>;
+
+/// Starts the socket and the batching task; `on_event` sees every socket
+/// event first (the activity feed).
+pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatService {
+    let chatroom_id = cfg.chatroom_id;
     let (handle, mut rx) = kick_chat::spawn(cfg);
-    let history = Arc::new(Mutex::new(VecDeque::with_capacity(HISTORY)));
-    let status = Arc::new(Mutex::new(ChatStatus::Connecting));
-    let (h2, s2) = (history.clone(), status.clone());
+    let shared = Arc::new(Mutex::new(Shared {
+        log: ChatLog::new(&me, HISTORY),
+        subscribers: Vec::new(),
+    }));
+    let weak = Arc::downgrade(&shared);
     tokio::spawn(async move {
-        let mut pending: Vec<ChatItem> = Vec::new();
-        let mut state_changed = false;
         let mut tick = tokio::time::interval(FRAME);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut open = true;
-        while open || !pending.is_empty() || state_changed {
+        loop {
             tokio::select! {
                 ev = rx.recv(), if open => match ev {
-                    Some(ChatEvent::State(st)) => {
-                        *s2.lock().unwrap() = status_of(&st);
-                        state_changed = true;
-                    }
                     Some(ev) => {
-                        if let Some(it) = item(ev, &me) {
-                            pending.push(it);
+                        if let Some(f) = &on_event {
+                            f(&ev);
                         }
+                        let Some(shared) = weak.upgrade() else { break };
+                        shared.lock().unwrap().log.apply(ev);
                     }
                     None => open = false,
                 },
                 _ = tick.tick() => {
-                    if pending.is_empty() && !state_changed {
-                        continue;
-                    }
-                    {
-                        let mut h = h2.lock().unwrap();
-                        for it in &pending {
-                            match it {
-                                ChatItem::Deleted { message_id } => {
-                                    if let Some(ChatItem::Line(l)) = h.iter_mut().find(|x| matches!(x, ChatItem::Line(l) if &l.id == message_id)) {
-                                        l.spans = vec![ChatSpan::Text { text: "<message deleted>".into() }];
-                                    }
-                                }
-                                other => {
-                                    if h.len() >= HISTORY {
-                                        h.pop_front();
-                                    }
-                                    h.push_back(other.clone());
-                                }
-                            }
+                    let Some(shared) = weak.upgrade() else { break };
+                    let mut s = shared.lock().unwrap();
+                    let Some(batch) = s.log.take_batch() else {
+                        if !open {
+                            break;
                         }
-                    }
-                    let batch = ChatBatch {
-                        items: std::mem::take(&mut pending),
-                        status: s2.lock().unwrap().clone(),
+                        continue;
                     };
-                    state_changed = false;
-                    sink(CoreEvent::Chat(batch));
+                    s.subscribers.retain_mut(|sub| sub(batch.clone()));
                 }
             }
         }
     });
     ChatService {
         handle,
-        history,
-        status,
+        shared,
+        chatroom_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kick_chat::{ChatMessage, Sender};
+
+    fn msg(id: &str, text: &str) -> ChatEvent {
+        ChatEvent::Message(ChatMessage {
+            id: id.into(),
+            chatroom_id: 1,
+            sender: Sender {
+                id: 7,
+                username: "viewer".into(),
+                slug: "viewer".into(),
+                color: "#fff".into(),
+                badges: vec![],
+            },
+            content: text.into(),
+            spans: kick_chat::parse_emotes(text),
+            kind: "message".into(),
+            reply_to: None,
+            created_at: None,
+            celebration: None,
+            paid_amount: None,
+        })
+    }
+
+    fn ids(b: &ChatBatch) -> Vec<String> {
+        b.items
+            .iter()
+            .map(|i| match i {
+                ChatItem::Line(l) => l.id.0.clone(),
+                ChatItem::Notice { id, .. } => id.clone(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_carry_what_arrived_since_the_last_one() {
+        let mut log = ChatLog::new("me", 10);
+        assert!(log.take_batch().is_some(), "the first state is news");
+        assert!(log.take_batch().is_none(), "nothing new, no batch");
+        log.apply(msg("a", "hi"));
+        log.apply(msg("b", "hello @ME"));
+        let b = log.take_batch().unwrap();
+        assert_eq!(ids(&b), ["a", "b"]);
+        assert!(matches!(&b.items[1], ChatItem::Line(l) if l.mention));
+        assert!(log.take_batch().is_none());
+    }
+
+    #[test]
+    fn history_is_bounded_and_snapshots_exclude_what_is_still_pending() {
+        let mut log = ChatLog::new("me", 3);
+        for i in 0..5 {
+            log.apply(msg(&format!("m{i}"), "x"));
+        }
+        log.take_batch();
+        assert_eq!(ids(&log.snapshot()), ["m2", "m3", "m4"]);
+        log.apply(msg("m5", "x"));
+        // m5 goes out with the next batch, so a new stream's snapshot must
+        // not carry it too.
+        assert_eq!(ids(&log.snapshot()), ["m3", "m4"]);
+        assert_eq!(ids(&log.take_batch().unwrap()), ["m5"]);
+        assert_eq!(ids(&log.snapshot()), ["m3", "m4", "m5"]);
+    }
+
+    #[test]
+    fn a_deletion_is_the_line_again_with_deleted_set() {
+        let mut log = ChatLog::new("me", 10);
+        log.apply(msg("a", "bad words"));
+        log.take_batch();
+        log.apply(ChatEvent::MessageDeleted {
+            message_id: "a".into(),
+            ai_moderated: false,
+        });
+        let b = log.take_batch().unwrap();
+        match &b.items[..] {
+            [ChatItem::Line(l)] => {
+                assert_eq!(l.id.as_str(), "a");
+                assert!(l.deleted);
+                // The text stays as Kick sent it; the panel decides how to show it.
+                assert_eq!(
+                    l.spans,
+                    vec![ChatSpan::Text {
+                        text: "bad words".into()
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(&log.snapshot().items[0], ChatItem::Line(l) if l.deleted));
+        // Unknown or repeated deletions send nothing.
+        log.apply(ChatEvent::MessageDeleted {
+            message_id: "a".into(),
+            ai_moderated: false,
+        });
+        log.apply(ChatEvent::MessageDeleted {
+            message_id: "zzz".into(),
+            ai_moderated: false,
+        });
+        assert!(log.take_batch().is_none());
+    }
+
+    #[test]
+    fn notices_get_their_own_ids_and_state_changes_make_a_batch() {
+        let mut log = ChatLog::new("me", 10);
+        log.take_batch();
+        log.apply(ChatEvent::Subscription {
+            username: "gg_gary".into(),
+            months: 3,
+        });
+        log.apply(ChatEvent::ChatCleared);
+        let b = log.take_batch().unwrap();
+        assert_eq!(ids(&b), ["n1", "n2"]);
+        log.apply(ChatEvent::State(ConnectionState::Stopped {
+            reason: "Chat turned off.".into(),
+        }));
+        let b = log.take_batch().unwrap();
+        assert!(b.items.is_empty());
+        assert_eq!(
+            b.status,
+            ChatStatus::Off {
+                reason: Some("Chat turned off.".into())
+            }
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! Nothing here holds a token or the client secret; the stream key appears
 //! only in [`StreamKeyReveal`], the answer of the one reveal command.
 
+use kick_api::{CategoryId, MessageId, UserId};
 use serde::{Deserialize, Serialize};
 use specta::Type;
 
@@ -35,7 +36,7 @@ pub enum SessionPhase {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct UserSummary {
-    pub user_id: u64,
+    pub user_id: UserId,
     pub name: String,
     pub profile_picture: String,
 }
@@ -69,11 +70,15 @@ pub struct AppStatus {
     pub login_expires_at_ms: Option<i64>,
     /// Shown in the last week before that.
     pub relogin_warning: Option<String>,
+    /// The chat transport setting.
+    pub chat_transport: ChatTransport,
+    /// Chat is on unless the streamer turned it off.
+    pub chat_enabled: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct CategoryView {
-    pub id: u64,
+    pub id: CategoryId,
     pub name: String,
     pub thumbnail: String,
 }
@@ -81,7 +86,7 @@ pub struct CategoryView {
 /// The streamer's own channel.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChannelView {
-    pub broadcaster_user_id: u64,
+    pub broadcaster_user_id: UserId,
     pub slug: String,
     pub display_name: String,
     pub avatar_url: String,
@@ -101,7 +106,7 @@ pub struct ChannelUpdate {
     #[specta(optional)]
     pub title: Option<String>,
     #[specta(optional)]
-    pub category_id: Option<u64>,
+    pub category_id: Option<CategoryId>,
     #[specta(optional)]
     pub tags: Option<Vec<String>>,
 }
@@ -185,14 +190,49 @@ pub enum NoticeLevel {
     Error,
 }
 
-/// The chat socket's state as the panel shows it.
+/// Which realtime transport chat uses.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatTransport {
+    /// What Kick's negotiation names (Centrifugo today, Pusher as fallback).
+    #[default]
+    Auto,
+    Centrifugo,
+    Pusher,
+}
+
+impl From<ChatTransport> for kick_chat::TransportChoice {
+    fn from(t: ChatTransport) -> Self {
+        match t {
+            ChatTransport::Auto => kick_chat::TransportChoice::Auto,
+            ChatTransport::Centrifugo => kick_chat::TransportChoice::Centrifugo,
+            ChatTransport::Pusher => kick_chat::TransportChoice::Pusher,
+        }
+    }
+}
+
+/// The chat socket's state as the panel shows it: which transport Kick
+/// gave (Centrifugo or Pusher) and, when it is down, why in plain words.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ChatStatus {
-    Off { reason: Option<String> },
-    Connecting,
-    Connected,
-    Reconnecting { in_ms: u64, reason: String },
+    Off {
+        reason: Option<String>,
+    },
+    Connecting {
+        transport: Option<String>,
+    },
+    Connected {
+        transport: String,
+        /// Why Kick's old Pusher values are in use (Kick's chat negotiation
+        /// failed; Kickstand keeps asking).
+        fallback: Option<String>,
+    },
+    Reconnecting {
+        in_ms: u64,
+        reason: String,
+        transport: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
@@ -210,8 +250,8 @@ pub enum ChatSpan {
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatLine {
-    pub id: String,
-    pub user_id: u64,
+    pub id: MessageId,
+    pub user_id: UserId,
     pub username: String,
     pub color: String,
     pub badges: Vec<String>,
@@ -221,22 +261,25 @@ pub struct ChatLine {
     pub created_at_ms: Option<i64>,
     /// Mentions the streamer.
     pub mention: bool,
+    /// Deleted by a moderator (or Kick's automod); the text is kept as sent.
+    pub deleted: bool,
 }
 
+/// One row of the chat panel. A line that arrives again (deleted) replaces
+/// the row with the same id.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChatItem {
     Line(ChatLine),
-    Deleted {
-        message_id: String,
-    },
     /// Mod actions, subs, gifts, hosts: one line of text.
     Notice {
+        id: String,
         text: String,
     },
 }
 
-/// What arrived since the last push (event `kickstand://chat`, at most one per frame).
+/// What arrived since the last batch (at most one per frame), on the chat
+/// stream the panel opened; the first batch of a stream is the history.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct ChatBatch {
     pub items: Vec<ChatItem>,
@@ -249,15 +292,210 @@ pub struct ChatSendRequest {
     pub content: String,
     /// Send as the app's bot instead of the streamer.
     pub as_bot: bool,
-    pub reply_to: Option<String>,
+    pub reply_to: Option<MessageId>,
 }
 
 /// A moderation action from the user card.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum ModAction {
-    Delete { message_id: String },
-    Timeout { user_id: u64, minutes: u32 },
-    Ban { user_id: u64 },
-    Unban { user_id: u64 },
+    Delete { message_id: MessageId },
+    Timeout { user_id: UserId, minutes: u32 },
+    Ban { user_id: UserId },
+    Unban { user_id: UserId },
+}
+
+// ----- the evening: activity feed, stats, redemptions, rewards -----
+
+/// What happened, for the activity feed's filters.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedKind {
+    /// A named follow (Kick's webhook, or an older socket event).
+    Follow,
+    /// Followers Kick counted without names (the socket's follower goal).
+    Followers,
+    Sub,
+    Resub,
+    GiftedSubs,
+    Kicks,
+    Redemption,
+    Host,
+    Ban,
+    Timeout,
+    Live,
+    Offline,
+    TitleChanged,
+    CategoryChanged,
+}
+
+/// A redemption's state at Kick.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+#[serde(rename_all = "snake_case")]
+pub enum RedemptionStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+/// What Kickstand knows of a redemption (to accept or reject it).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct RedemptionRef {
+    /// Kick's redemption id, once known (the socket does not carry it; the
+    /// webhook and the API do).
+    pub id: Option<kick_api::RedemptionId>,
+    pub reward_title: String,
+    pub input: String,
+    pub status: RedemptionStatus,
+    /// Why the last accept/reject of it failed, in Kick's words.
+    pub error: Option<String>,
+}
+
+/// One line of the activity feed. An item that comes again (a redemption
+/// accepted) replaces the one with the same id.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct FeedItem {
+    pub id: String,
+    pub kind: FeedKind,
+    pub at_ms: i64,
+    /// Who did it (the follower, the gifter, the host...), `None` if anonymous.
+    pub actor: Option<String>,
+    /// The line to show, e.g. "gg_gary subscribed for 3 months".
+    pub text: String,
+    /// A message, the input of a redemption, the recipients of a gift.
+    pub detail: Option<String>,
+    /// Months, subs gifted, KICKs, viewers, minutes of a timeout.
+    pub amount: Option<u64>,
+    pub redemption: Option<RedemptionRef>,
+    pub read: bool,
+}
+
+/// What the feed stream carries: changed or new items (newest last) and
+/// the unread count. The first batch of a stream is the kept history.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct FeedBatch {
+    pub items: Vec<FeedItem>,
+    pub unread: u32,
+    /// The first batch of a stream: replace what is shown.
+    pub reset: bool,
+}
+
+/// One viewer count sample of the stream.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct ViewerSample {
+    pub at_ms: i64,
+    pub viewers: u64,
+}
+
+/// The numbers of the current (or last) stream.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct StreamStats {
+    pub live: bool,
+    pub started_at_ms: Option<i64>,
+    pub ended_at_ms: Option<i64>,
+    pub title: String,
+    pub current_viewers: u64,
+    pub peak_viewers: u64,
+    pub average_viewers: u64,
+    pub new_followers: u64,
+    pub subs: u64,
+    pub gifted_subs: u64,
+    pub kicks: u64,
+    /// Chat messages in the last minute.
+    pub chat_per_minute: u64,
+    pub samples: Vec<ViewerSample>,
+}
+
+/// A past stream, for the history table.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct StreamSummary {
+    pub started_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub title: String,
+    pub peak_viewers: u64,
+    pub average_viewers: u64,
+    pub new_followers: u64,
+    pub subs: u64,
+    pub gifted_subs: u64,
+    pub kicks: u64,
+}
+
+/// Accept or reject several redemptions; what Kick refused, per id.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct RedemptionResult {
+    pub applied: u32,
+    /// (redemption id, Kick's reason).
+    pub failed: Vec<(kick_api::RedemptionId, String)>,
+}
+
+/// Which feed items raise a desktop notification (while the window is not
+/// focused).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct NotifyPrefs {
+    pub kinds: Vec<FeedKind>,
+    /// KICKs gifts notify from this amount up.
+    pub kicks_min: u64,
+}
+
+impl Default for NotifyPrefs {
+    fn default() -> Self {
+        NotifyPrefs {
+            kinds: vec![
+                FeedKind::Sub,
+                FeedKind::Resub,
+                FeedKind::GiftedSubs,
+                FeedKind::Kicks,
+                FeedKind::Host,
+            ],
+            kicks_min: 100,
+        }
+    }
+}
+
+impl NotifyPrefs {
+    pub fn wants(&self, item: &FeedItem) -> bool {
+        self.kinds.contains(&item.kind)
+            && (item.kind != FeedKind::Kicks || item.amount.unwrap_or(0) >= self.kicks_min)
+    }
+}
+
+/// The webhook receiver: on or off, where, and what it let in or refused.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookStatus {
+    pub enabled: bool,
+    pub running: bool,
+    pub port: u16,
+    /// The local address to point the streamer's tunnel at.
+    pub local_url: Option<String>,
+    pub received: u64,
+    pub accepted: u64,
+    /// Bad or missing signatures (forged or tampered).
+    pub forged: u64,
+    /// Timestamps more than 5 minutes off.
+    pub stale: u64,
+    /// Deliveries already processed (Kick's duplicates, or replays).
+    pub replayed: u64,
+    pub too_large: u64,
+    /// Valid signatures for another app's subscription.
+    pub foreign: u64,
+    /// Signed by Kick but not readable.
+    pub malformed: u64,
+    pub last_error: Option<String>,
+}
+
+/// One webhook event type: wanted by the streamer, subscribed at Kick.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookEventState {
+    pub name: String,
+    pub description: String,
+    pub version: u32,
+    pub wanted: bool,
+    pub subscription_id: Option<kick_api::SubscriptionId>,
+    /// Kick's words when it refused to subscribe.
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
+pub struct WebhookSubscriptions {
+    pub events: Vec<WebhookEventState>,
 }

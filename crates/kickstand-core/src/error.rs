@@ -150,10 +150,7 @@ impl From<kick_api::Error> for AppError {
                 ErrorCode::KickUnavailable,
                 format!("Kick is having trouble right now (server error {status}). Nothing was lost; try again in a moment."),
             ),
-            E::Network { .. } => AppError::new(
-                ErrorCode::KickUnavailable,
-                "Kick could not be reached. Check your internet connection.",
-            ),
+            E::Network { kind, .. } => AppError::new(ErrorCode::KickUnavailable, network_words(kind)),
             E::Api { status: 403, message, .. } => AppError::new(
                 ErrorCode::MissingPermission,
                 format!("Kick refused: your login lacks a permission for this ({message}). Log out and in again to grant it."),
@@ -168,8 +165,19 @@ impl From<kick_api::Error> for AppError {
                 format!("Kick answered in an unexpected format ({endpoint}, field {path})."),
             ),
             E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
-            E::TokenStore(m) => AppError::new(ErrorCode::KeyringUnavailable, m),
         }
+    }
+}
+
+/// What a streamer reads when a request never got an answer from Kick.
+fn network_words(kind: kick_api::NetworkKind) -> &'static str {
+    use kick_api::NetworkKind as K;
+    match kind {
+        K::Timeout => "Kick did not answer in time. Check your internet connection; Kickstand will try again.",
+        K::Refused => "Kick refused the connection. Kick may be down, or a firewall or proxy is blocking it.",
+        K::Tls => "A secure connection to Kick could not be set up (TLS). A proxy, antivirus or a wrong system clock can cause this.",
+        K::Dns => "Kick's address could not be found (DNS). Check your internet connection.",
+        K::Other => "Kick could not be reached. Check your internet connection.",
     }
 }
 
@@ -201,5 +209,41 @@ mod tests {
         }
         .into();
         assert_eq!(serde_json::to_value(&e).unwrap()["code"], "rate_limited");
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_says_so() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let config =
+            kick_api::KickConfig::new(base.clone(), base).with_retry(kick_api::RetryPolicy {
+                max_attempts: 1,
+                ..Default::default()
+            });
+        let e = kick_api::KickClient::anonymous(config)
+            .public_key()
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            kick_api::Error::Network {
+                kind: kick_api::NetworkKind::Refused,
+                ..
+            }
+        ));
+        let app = AppError::from(e);
+        assert_eq!(app.code, ErrorCode::KickUnavailable);
+        assert!(
+            app.message.starts_with("Kick refused the connection"),
+            "{}",
+            app.message
+        );
+        assert_eq!(
+            network_words(kick_api::NetworkKind::Tls),
+            "A secure connection to Kick could not be set up (TLS). A proxy, antivirus or a wrong system clock can cause this."
+        );
     }
 }

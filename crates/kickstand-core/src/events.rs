@@ -1,7 +1,7 @@
 //! What the core reports to the shell. The shell turns each into a Tauri
 //! event; the core knows nothing about Tauri.
 
-use crate::dto::{AppStatus, ChannelView, ChatBatch, LiveEntry, LiveSnapshot, Notice};
+use crate::dto::{AppStatus, ChannelView, FeedItem, LiveEntry, LiveSnapshot, Notice, StreamStats};
 use std::sync::Arc;
 
 #[derive(Clone, Debug)]
@@ -14,8 +14,10 @@ pub enum CoreEvent {
     /// The revealed stream key must be hidden now.
     StreamKeyHidden,
     Notice(Notice),
-    /// Chat items and state, batched per frame.
-    Chat(ChatBatch),
+    /// A feed item the streamer wants a desktop notification for.
+    FeedNotify(FeedItem),
+    /// The stream's numbers changed (at most once a second).
+    Stats(StreamStats),
 }
 
 pub type EventSink = Arc<dyn Fn(CoreEvent) + Send + Sync>;

@@ -7,7 +7,7 @@ use crate::poller::{LiveSource, Resolved, SlugResolution};
 use kick_api::endpoints::categories::CategoryQuery;
 use kick_api::endpoints::channels::{self as ch, Channel, ChannelLookup, ChannelPatch};
 use kick_api::endpoints::livestreams::Livestream;
-use kick_api::{AuthorizationRequest, CategoryId, KickClient, LoopbackListener, Secret, UserId};
+use kick_api::{AuthorizationRequest, KickClient, LoopbackListener, Secret, UserId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ impl KickSource {
 
 fn resolved(c: &Channel) -> Resolved {
     Resolved {
-        user_id: c.broadcaster_user_id.0,
+        user_id: c.broadcaster_user_id,
         slug: c.slug.clone(),
         display_name: c.slug.clone(),
         avatar_url: String::new(),
@@ -83,12 +83,14 @@ impl LiveSource for KickSource {
         Ok(out)
     }
 
-    async fn live_by_ids(&self, ids: &[u64]) -> Result<HashMap<u64, LiveEntry>, kick_api::Error> {
-        let ids: Vec<UserId> = ids.iter().copied().map(UserId).collect();
-        let live = self.client.live_by_user_ids(&ids).await?;
+    async fn live_by_ids(
+        &self,
+        ids: &[UserId],
+    ) -> Result<HashMap<UserId, LiveEntry>, kick_api::Error> {
+        let live = self.client.live_by_user_ids(ids).await?;
         Ok(live
             .into_iter()
-            .map(|l| (l.broadcaster_user.id.0, live_entry(&l)))
+            .map(|l| (l.broadcaster_user.id, live_entry(&l)))
             .collect())
     }
 }
@@ -112,19 +114,19 @@ fn live_entry(l: &Livestream) -> LiveEntry {
 
 fn channel_view(c: &Channel, me: Option<&UserSummary>) -> ChannelView {
     let (display_name, avatar_url) = match me {
-        Some(u) if u.user_id == c.broadcaster_user_id.0 => {
+        Some(u) if u.user_id == c.broadcaster_user_id => {
             (u.name.clone(), u.profile_picture.clone())
         }
         _ => (c.slug.clone(), String::new()),
     };
     ChannelView {
-        broadcaster_user_id: c.broadcaster_user_id.0,
+        broadcaster_user_id: c.broadcaster_user_id,
         slug: c.slug.clone(),
         display_name,
         avatar_url,
         title: c.stream_title.clone(),
         category: (c.category.id.0 != 0).then(|| CategoryView {
-            id: c.category.id.0,
+            id: c.category.id,
             name: c.category.name.clone(),
             thumbnail: c.category.thumbnail.clone(),
         }),
@@ -160,7 +162,7 @@ pub async fn update_channel(client: &KickClient, u: &ChannelUpdate) -> Result<()
     client
         .update_channel(&ChannelPatch {
             stream_title: u.title.clone(),
-            category_id: u.category_id.map(CategoryId),
+            category_id: u.category_id,
             custom_tags: u.tags.clone(),
         })
         .await
@@ -177,7 +179,7 @@ pub async fn search_categories(
         .data
         .into_iter()
         .map(|c| CategoryView {
-            id: c.id.0,
+            id: c.id,
             name: c.name,
             thumbnail: c.thumbnail,
         })
@@ -186,7 +188,7 @@ pub async fn search_categories(
 
 /// The ingest URL and stream key of the own channel (needs `streamkey:read`).
 pub async fn stream_key(client: &KickClient) -> Result<(Secret, Secret), kick_api::Error> {
-    let c = client.own_channel().await?;
+    let c = client.own_channel_with_stream_key().await?;
     match c.stream_credentials() {
         Some((url, key)) => Ok((url.clone(), key.clone())),
         None => Err(kick_api::Error::Api {

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod dto;
 pub mod error;
 pub mod events;
+pub mod feed;
 pub mod poller;
 pub mod secrets;
 pub mod settings;

@@ -38,7 +38,7 @@ pub type SlugResolution = (String, Result<Resolved, String>);
 /// A resolved watchlist slug.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resolved {
-    pub user_id: u64,
+    pub user_id: kick_api::UserId,
     pub slug: String,
     pub display_name: String,
     pub avatar_url: String,
@@ -81,8 +81,8 @@ pub trait LiveSource: Send + Sync + 'static {
     /// Live entries for those of `ids` that are live (batched inside).
     fn live_by_ids(
         &self,
-        ids: &[u64],
-    ) -> impl Future<Output = Result<HashMap<u64, LiveEntry>, kick_api::Error>> + Send;
+        ids: &[kick_api::UserId],
+    ) -> impl Future<Output = Result<HashMap<kick_api::UserId, LiveEntry>, kick_api::Error>> + Send;
 }
 
 /// A cheap handle to a running poller.
@@ -233,7 +233,7 @@ async fn poll_once<S: LiveSource>(
             Err(e) => note(&e),
         }
     }
-    let ids: Vec<u64> = slugs
+    let ids: Vec<kick_api::UserId> = slugs
         .iter()
         .filter_map(|s| match state.resolved.get(&s.to_lowercase()) {
             Some(Ok(r)) => Some(r.user_id),

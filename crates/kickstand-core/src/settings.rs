@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 /// Kickstand's default loopback port for the OAuth redirect. The redirect
 /// URL `http://localhost:<port>/callback` must be registered at Kick.
 pub const DEFAULT_LOOPBACK_PORT: u16 = 53682;
+/// The webhook receiver's default port (the streamer's tunnel points here).
+pub const DEFAULT_WEBHOOK_PORT: u16 = 53690;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(default)]
@@ -19,6 +21,17 @@ pub struct Settings {
     /// Another Pusher host/app for the chat socket (full URL with
     /// `/app/{key}?protocol=7`); Kick's current one when unset.
     pub chat_url: Option<String>,
+    /// Chat over what Kick offers, or one transport forced.
+    pub chat_transport: crate::dto::ChatTransport,
+    /// Chat (and the feed's socket events) on at login; off once turned off.
+    pub chat_enabled: bool,
+    /// Desktop notifications for feed items.
+    pub notify: crate::dto::NotifyPrefs,
+    /// Kick's webhooks: the local receiver (off by default) and its port.
+    pub webhook_receiver: bool,
+    pub webhook_port: u16,
+    /// The webhook event types the streamer wants Kick to send.
+    pub webhook_events: Vec<String>,
 }
 
 impl Default for Settings {
@@ -28,6 +41,12 @@ impl Default for Settings {
             loopback_port: DEFAULT_LOOPBACK_PORT,
             chat_chatroom_id: None,
             chat_url: None,
+            chat_transport: Default::default(),
+            chat_enabled: true,
+            notify: Default::default(),
+            webhook_receiver: false,
+            webhook_port: DEFAULT_WEBHOOK_PORT,
+            webhook_events: crate::core::webhooks::default_wanted(),
         }
     }
 }

@@ -1,16 +1,26 @@
 //! Chat in the core against the demo's embedded fake: socket on, messages
 //! sent through the official API come back over the socket, moderation
-//! results show up, and a busy chat reaches the UI in per-frame batches.
+//! results show up, and a busy chat reaches the panel's stream in per-frame
+//! batches, history first, every message once and in order.
 
+use kickstand_core::chat::ChatSubscriber;
 use kickstand_core::core::{Core, CoreOptions, ModeChoice};
-use kickstand_core::dto::{ChatItem, ChatSendRequest, ChatStatus, ModAction};
-use kickstand_core::events::CoreEvent;
+use kickstand_core::dto::{ChatBatch, ChatItem, ChatSendRequest, ChatStatus, ModAction};
 use kickstand_core::secrets::MemoryStore;
 use kickstand_core::settings::SettingsFile;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-type Events = Arc<Mutex<Vec<CoreEvent>>>;
+/// What a panel's chat stream received, batch by batch.
+type Events = Arc<Mutex<Vec<ChatBatch>>>;
+
+fn stream(events: &Events) -> ChatSubscriber {
+    let e = events.clone();
+    Box::new(move |b| {
+        e.lock().unwrap().push(b);
+        true
+    })
+}
 
 async fn demo_core() -> (Core, Events) {
     let dir = std::env::temp_dir().join(format!(
@@ -25,24 +35,19 @@ async fn demo_core() -> (Core, Events) {
     opts.mode = ModeChoice::Demo;
     opts.demo_uses_browser = false;
     let events: Events = Arc::default();
-    let e2 = events.clone();
-    let core = Core::start(opts, Arc::new(move |e| e2.lock().unwrap().push(e)))
+    let core = Core::start(opts, kickstand_core::events::null_sink())
         .await
         .unwrap();
     core.login(|_: &str| Ok(())).await.unwrap();
     (core, events)
 }
 
-fn batches(events: &Events) -> Vec<kickstand_core::dto::ChatBatch> {
-    events
-        .lock()
-        .unwrap()
-        .iter()
-        .filter_map(|e| match e {
-            CoreEvent::Chat(b) => Some(b.clone()),
-            _ => None,
-        })
-        .collect()
+fn batches(events: &Events) -> Vec<ChatBatch> {
+    events.lock().unwrap().clone()
+}
+
+fn connected(b: &ChatBatch) -> bool {
+    matches!(b.status, ChatStatus::Connected { .. })
 }
 
 async fn wait_for(
@@ -74,8 +79,8 @@ fn lines(events: &Events) -> Vec<kickstand_core::dto::ChatLine> {
 #[tokio::test]
 async fn send_echo_moderate() {
     let (core, events) = demo_core().await;
-    core.chat_start(None).await.unwrap();
-    wait_for(&events, "connected", |b| b.status == ChatStatus::Connected).await;
+    core.chat_start(None, stream(&events)).await.unwrap();
+    wait_for(&events, "connected", connected).await;
     tokio::time::sleep(Duration::from_millis(100)).await; // subscription reaches the fake
 
     core.chat_send(ChatSendRequest {
@@ -118,7 +123,7 @@ async fn send_echo_moderate() {
 
     let msg = core
         .chat_moderate(ModAction::Timeout {
-            user_id: 7_300_001,
+            user_id: kickstand_core::kick_api::UserId(7_300_001),
             minutes: 10,
         })
         .await
@@ -126,17 +131,19 @@ async fn send_echo_moderate() {
     assert!(msg.contains("10 min"));
     wait_for(&events, "timeout notice", |b| {
         b.items.iter().any(
-            |i| matches!(i, ChatItem::Notice { text } if text.contains("timed out for 10 min")),
+            |i| matches!(i, ChatItem::Notice { text, .. } if text.contains("timed out for 10 min")),
         )
     })
     .await;
-    core.chat_moderate(ModAction::Unban { user_id: 7_300_001 })
-        .await
-        .unwrap();
+    core.chat_moderate(ModAction::Unban {
+        user_id: kickstand_core::kick_api::UserId(7_300_001),
+    })
+    .await
+    .unwrap();
     wait_for(&events, "unban notice", |b| {
         b.items
             .iter()
-            .any(|i| matches!(i, ChatItem::Notice { text } if text.contains("unbanned")))
+            .any(|i| matches!(i, ChatItem::Notice { text, .. } if text.contains("unbanned")))
     })
     .await;
     core.chat_moderate(ModAction::Delete {
@@ -147,7 +154,7 @@ async fn send_echo_moderate() {
     wait_for(&events, "deleted", |b| {
         b.items
             .iter()
-            .any(|i| matches!(i, ChatItem::Deleted { message_id } if *message_id == mine.id))
+            .any(|i| matches!(i, ChatItem::Line(l) if l.id == mine.id && l.deleted))
     })
     .await;
     let err = core
@@ -158,7 +165,7 @@ async fn send_echo_moderate() {
         .unwrap_err();
     assert_eq!(err.code, kickstand_core::ErrorCode::NotFound);
 
-    let history = core.chat_history();
+    let history = core.chat_snapshot();
     assert!(history.items.len() >= 3);
     assert_eq!(core.chat_stop(), ChatStatus::Off { reason: None });
 }
@@ -166,8 +173,8 @@ async fn send_echo_moderate() {
 #[tokio::test]
 async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
     let (core, events) = demo_core().await;
-    core.chat_start(None).await.unwrap();
-    wait_for(&events, "connected", |b| b.status == ChatStatus::Connected).await;
+    core.chat_start(None, stream(&events)).await.unwrap();
+    wait_for(&events, "connected", connected).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let fake = core.demo_fake().unwrap();
     *fake.state.realtime.chat_rate.lock().unwrap() = 1000.0;
@@ -190,7 +197,78 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
         "batched: {n_batches} pushes for {n_lines} messages"
     );
     assert_eq!(
-        core.chat_history().items.len(),
+        core.chat_snapshot().items.len(),
         kickstand_core::chat::HISTORY
+    );
+}
+
+/// Ids of the chat lines a stream received, in the order it received them.
+fn line_ids(events: &Events) -> Vec<String> {
+    lines(events).into_iter().map(|l| l.id.0).collect()
+}
+
+#[tokio::test]
+async fn under_1000_msgs_per_second_every_stream_sees_every_message_once_in_order() {
+    let (core, first) = demo_core().await;
+    core.chat_start(None, stream(&first)).await.unwrap();
+    wait_for(&first, "connected", connected).await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
+    let fake = core.demo_fake().unwrap();
+    let posted_before = fake.state.world.lock().unwrap().social.message_order.len();
+    *fake.state.realtime.chat_rate.lock().unwrap() = 1000.0;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // A second panel opens mid-stream (a reload): history first, then live.
+    let second: Events = Arc::default();
+    core.chat_start(None, stream(&second)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // What the fake posted in this window, in order (the demo's slow chatter
+    // before it is not part of the count).
+    let posted: Vec<String> = fake
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .message_order
+        .iter()
+        .skip(posted_before)
+        .cloned()
+        .collect();
+    assert!(posted.len() >= 2000, "load: {} messages", posted.len());
+    let seen = line_ids(&first);
+    let start = seen
+        .iter()
+        .position(|id| id == &posted[0])
+        .expect("the first stream saw the load");
+    assert_eq!(
+        &seen[start..],
+        &posted[..],
+        "the first stream: every message once, in order"
+    );
+    // The second stream: the newest history, then live, no gap, no repeat.
+    let seen2 = line_ids(&second);
+    assert!(seen2.len() >= 1000, "{}", seen2.len());
+    let at = posted
+        .iter()
+        .position(|id| id == &seen2[0])
+        .or_else(|| {
+            // History began before the load window.
+            seen.iter().position(|id| id == &seen2[0]).map(|_| 0)
+        })
+        .expect("the second stream's history is from this chat");
+    let tail: Vec<&String> = seen2.iter().filter(|id| posted.contains(id)).collect();
+    assert_eq!(
+        tail,
+        posted[at..].iter().collect::<Vec<_>>(),
+        "the second stream: history then live, every message once, in order"
+    );
+    let first_batch = &batches(&second)[0];
+    assert!(
+        first_batch.items.len() >= 1000,
+        "the second stream's first batch is the history ({} items)",
+        first_batch.items.len()
     );
 }

@@ -8,7 +8,7 @@
 //! One test in this binary: it installs the process-wide log subscriber.
 
 use kickstand_core::core::Core;
-use kickstand_core::dto::{ChatSendRequest, ChatStatus};
+use kickstand_core::dto::ChatSendRequest;
 use kickstand_core::events::CoreEvent;
 use kickstand_core::secrets::{MemoryStore, SecretStore};
 use kickstand_core::streamkey::{Clipboard, MemoryClipboard};
@@ -87,12 +87,9 @@ async fn no_secret_reaches_a_file_a_log_line_or_an_event() {
     rec.wait_for("key hidden", |e| matches!(e, CoreEvent::StreamKeyHidden))
         .await;
     // Chat on, a message sent and echoed.
-    core.chat_start(None).await.unwrap();
-    rec.wait_for(
-        "chat connected",
-        |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
-    )
-    .await;
+    let chat = ChatStream::default();
+    core.chat_start(None, chat.subscriber()).await.unwrap();
+    chat.connected().await;
     core.chat_send(ChatSendRequest {
         content: "hello from the secrets test".into(),
         as_bot: false,

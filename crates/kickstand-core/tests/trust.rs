@@ -17,21 +17,6 @@ use std::time::Duration;
 mod common;
 use common::*;
 
-fn chat_lines(rec: &Recorder) -> Vec<kickstand_core::dto::ChatLine> {
-    rec.all()
-        .into_iter()
-        .filter_map(|e| match e {
-            CoreEvent::Chat(b) => Some(b.items),
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|i| match i {
-            ChatItem::Line(l) => Some(l),
-            _ => None,
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn demo_then_a_kick_account_never_mixes_the_two() {
     // The streamer's real Kick (a separate fake) and a new user's machine.
@@ -49,12 +34,9 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     // No credentials: the demo, with its own chat.
     assert_eq!(core.status().mode, Mode::Demo);
     core.login(|_: &str| Ok(())).await.unwrap();
-    core.chat_start(None).await.unwrap();
-    rec.wait_for(
-        "demo chat connected",
-        |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
-    )
-    .await;
+    let demo_chat = ChatStream::default();
+    core.chat_start(None, demo_chat.subscriber()).await.unwrap();
+    demo_chat.connected().await;
     let demo = core.demo_fake().unwrap();
     let demo_port = demo.addr.port();
     // The embedded fake serves no control routes to other local programs.
@@ -75,20 +57,18 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
         "the demo's fake still listens"
     );
     assert!(core.demo_fake().is_none());
-    assert_eq!(core.chat_history().status, ChatStatus::Off { reason: None });
+    assert_eq!(
+        core.chat_snapshot().status,
+        ChatStatus::Off { reason: None }
+    );
+    let demo_lines = demo_chat.lines().len();
     let err = core.demo_set_live(true).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::DemoOnly);
 
     core.login(browser()).await.unwrap();
-    let before = chat_lines(&rec).len();
-    let n0 = rec.len();
-    core.chat_start(None).await.unwrap();
-    rec.wait_for_after(
-        n0,
-        "kick chat connected",
-        |e| matches!(e, CoreEvent::Chat(b) if b.status == ChatStatus::Connected),
-    )
-    .await;
+    let kick_chat = ChatStream::default();
+    core.chat_start(None, kick_chat.subscriber()).await.unwrap();
+    kick_chat.connected().await;
     // Negotiated at the real Kick (Centrifugo, as kick.com today).
     let connects = |f: &kick_fake::RunningFake| {
         f.state
@@ -101,10 +81,11 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
     let marker = format!("only on the real channel {}", rand_suffix());
     post_message(&kick.state, STREAMER_ID, &chatter(2), &marker, None);
-    rec.wait_for("the real channel's message", |e| {
-        matches!(e, CoreEvent::Chat(b) if b.items.iter().any(|i| matches!(i, ChatItem::Line(l) if l.spans.iter().any(|s| matches!(s, kickstand_core::dto::ChatSpan::Text { text } if text == &marker)))))
-    })
-    .await;
+    kick_chat
+        .wait_for("the real channel's message", |b| {
+            b.items.iter().any(|i| matches!(i, ChatItem::Line(l) if l.spans.iter().any(|s| matches!(s, kickstand_core::dto::ChatSpan::Text { text } if text == &marker))))
+        })
+        .await;
     // Every line since the switch came from the real channel's chat.
     let kick_ids: std::collections::HashSet<String> = kick
         .state
@@ -116,14 +97,19 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
         .keys()
         .cloned()
         .collect();
-    for l in &chat_lines(&rec)[before..] {
-        assert!(kick_ids.contains(&l.id), "a chat line not from Kick: {l:?}");
+    for l in &kick_chat.lines() {
+        assert!(
+            kick_ids.contains(l.id.as_str()),
+            "a chat line not from Kick: {l:?}"
+        );
     }
+    // And the demo's chat said nothing more after the switch.
+    assert_eq!(demo_chat.lines().len(), demo_lines);
 
     // Moderation reaches the real Kick, never the demo.
     let viewer = CHATTER_ID_BASE + 4;
     core.chat_moderate(ModAction::Timeout {
-        user_id: viewer,
+        user_id: kick_api::UserId(viewer),
         minutes: 5,
     })
     .await

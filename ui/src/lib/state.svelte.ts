@@ -1,7 +1,7 @@
 // App state, fed only by the initial calls and then by backend events.
 import { api, errorText, subscribe } from './api';
 import { chat } from './chat.svelte';
-import type { AppStatus } from './bindings';
+import type { AppStatus, StreamStats } from './bindings';
 import type { ChannelLimits } from './bindings';
 import type { ChannelView } from './bindings';
 import type { LiveSnapshot } from './bindings';
@@ -21,6 +21,8 @@ class Store {
   toasts = $state<Toast[]>([]);
   /** Bumped on every `stream-key-hidden` event. */
   keyHiddenTick = $state(0);
+  /** The stream's numbers (event `kickstand://stats`). */
+  stats = $state<StreamStats | null>(null);
   startError = $state<string | null>(null);
   private nextId = 1;
   private unlisten: (() => void) | null = null;
@@ -41,6 +43,7 @@ class Store {
         if (s.phase !== 'logged_in' && !this.ended) {
           this.channel = null;
           this.live = null;
+          this.stats = null;
           chat.clear();
         }
       },
@@ -49,7 +52,7 @@ class Store {
       kickstandStreamKeyHidden: () => this.keyHiddenTick++,
       kickstandNotice: (n) => this.toast(n.level, n.message),
       kickstandWentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
-      kickstandChat: (b) => chat.apply(b),
+      kickstandStats: (s) => (this.stats = s),
     });
     try {
       this.status = await api.appStatus();

@@ -1,23 +1,42 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
-import { emit } from '@tauri-apps/api/event';
+import type { Channel } from '@tauri-apps/api/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import ChatPanel from '../lib/components/ChatPanel.svelte';
 import { chat, MAX_ITEMS } from '../lib/chat.svelte';
-import { store } from '../lib/state.svelte';
 import type { ChatBatch } from '../lib/bindings';
 import type { ChatItem } from '../lib/bindings';
 
 type Calls = { cmd: string; args: Record<string, unknown> }[];
 
-function backend(): Calls {
+/** The panel's chat stream as Rust sends it: the Channel chat_start got. */
+const stream = {
+  channel: null as Channel<ChatBatch> | null,
+  index: 0,
+  send(b: ChatBatch) {
+    const id = this.channel!.id;
+    const internals = (window as unknown as { __TAURI_INTERNALS__: { runCallback: (id: number, data: unknown) => void } }).__TAURI_INTERNALS__;
+    internals.runCallback(id, { index: this.index++, message: b });
+  },
+};
+
+function backend(history: ChatItem[] = []): Calls {
   const calls: Calls = [];
   mockWindows('main');
   mockIPC(
     (cmd, args) => {
-      calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
-      if (cmd === 'chat_start') return { state: 'connecting' };
-      if (cmd === 'chat_history') return { items: [], status: { state: 'connected' } };
+      const a = (args ?? {}) as Record<string, unknown>;
+      if (cmd === 'chat_start') {
+        const { onBatch, ...rest } = a;
+        calls.push({ cmd, args: rest });
+        stream.channel = onBatch as Channel<ChatBatch>;
+        stream.index = 0;
+        // History first, on the stream itself.
+        stream.send({ items: history, status: { state: 'connecting', transport: null } });
+        return { state: 'connecting', transport: null };
+      }
+      calls.push({ cmd, args: a });
+      if (cmd === 'chat_stop') return { state: 'off', reason: null };
       if (cmd === 'chat_moderate') return 'Banned.';
       if (cmd === 'app_status') throw { code: 'internal', message: 'not needed', field: null };
       return null;
@@ -38,10 +57,11 @@ const line = (i: number, extra: Partial<Record<string, unknown>> = {}): ChatItem
   reply_to: null,
   created_at_ms: Date.now(),
   mention: false,
+  deleted: false,
   ...extra,
 }) as ChatItem;
 
-const batch = (items: ChatItem[]): ChatBatch => ({ items, status: { state: 'connected' } });
+const batch = (items: ChatItem[]): ChatBatch => ({ items, status: { state: 'connected', transport: 'Centrifugo', fallback: null } });
 
 afterEach(() => {
   cleanup();
@@ -64,7 +84,7 @@ describe('chat panel', () => {
     backend();
     render(ChatPanel, { me: 'DemoStreamer' });
     chat.apply(batch(Array.from({ length: 2500 }, (_, i) => line(i))));
-    await waitFor(() => expect(screen.getByTestId('chat-state').textContent).toBe('Connected'));
+    await waitFor(() => expect(screen.getByTestId('chat-state').textContent).toBe('Connected · Centrifugo'));
     expect(chat.rows.length).toBe(MAX_ITEMS);
     expect(chat.rows[0].key).toBe('m500'); // the oldest were dropped
     const rendered = screen.getAllByTestId('chat-row').length;
@@ -72,17 +92,31 @@ describe('chat panel', () => {
     expect(rendered).toBeLessThan(80);
   });
 
-  it('applies batches from the backend event, marks deletions and mentions', async () => {
+  it('applies batches from the chat stream, marks deletions and mentions', async () => {
     backend();
-    await store.start().catch(() => {});
     render(ChatPanel, { me: 'DemoStreamer' });
-    await emit('kickstand://chat', batch([line(1), line(2, { mention: true }), { type: 'notice', text: 'viewer1 was banned.' }]));
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(stream.channel).not.toBeNull());
+    stream.send(batch([line(1), line(2, { mention: true }), { type: 'notice', id: 'n1', text: 'viewer1 was banned.' }]));
     await waitFor(() => expect(screen.getAllByTestId('chat-row').length).toBe(3));
     expect(screen.getByTestId('chat-notice').textContent).toBe('viewer1 was banned.');
     expect(document.querySelector('.msg.mention')).not.toBeNull();
-    await emit('kickstand://chat', batch([{ type: 'deleted', message_id: 'm1' }]));
+    // A deletion is the same line again with `deleted` set (owned by Rust).
+    stream.send(batch([line(1, { deleted: true })]));
     await waitFor(() => expect(document.querySelector('.msg.deleted')?.textContent).toContain('message deleted'));
-    store.stop();
+    expect(screen.getAllByTestId('chat-row').length).toBe(3);
+  });
+
+  it('shows the transport and why the chat is down', async () => {
+    backend();
+    render(ChatPanel, { me: 'DemoStreamer' });
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(stream.channel).not.toBeNull());
+    stream.send({ items: [], status: { state: 'connected', transport: 'Pusher', fallback: "Kick's chat negotiation failed; using Kick's Pusher values." } });
+    await waitFor(() => expect(screen.getByTestId('chat-state').textContent).toBe('Connected · Pusher'));
+    expect(screen.getByTestId('chat-fallback').textContent).toContain('negotiation failed');
+    stream.send({ items: [], status: { state: 'reconnecting', in_ms: 30000, transport: 'Centrifugo', reason: "Kick's chat service is unreachable, retrying in 30 s" } });
+    await waitFor(() => expect(screen.getByTestId('chat-state').textContent).toBe("Kick's chat service is unreachable, retrying in 30 s"));
   });
 
   it('sends within the 500-character limit, as bot and as a reply', async () => {
@@ -115,11 +149,16 @@ describe('chat panel', () => {
     expect((await screen.findByTestId('mod-result')).textContent).toBe('Banned.');
   });
 
-  it('turns chat on and loads the kept history', async () => {
-    const calls = backend();
+  it('turns chat on: the stream brings the kept history first, then the batches in order', async () => {
+    const calls = backend([line(1), line(2)]);
     render(ChatPanel, { me: 'DemoStreamer' });
     await fireEvent.click(screen.getByTestId('chat-toggle'));
-    await waitFor(() => expect(calls.map((c) => c.cmd)).toEqual(expect.arrayContaining(['chat_start', 'chat_history'])));
+    await waitFor(() => expect(calls.map((c) => c.cmd)).toContain('chat_start'));
     expect(calls.find((c) => c.cmd === 'chat_start')?.args).toEqual({ chatroomId: null });
+    stream.send(batch([line(3)]));
+    await waitFor(() => expect(chat.rows.map((r) => r.key)).toEqual(['m1', 'm2', 'm3']));
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(calls.map((c) => c.cmd)).toContain('chat_stop'));
+    expect(screen.getByTestId('chat-state').textContent).toBe('Off');
   });
 });

@@ -21,6 +21,8 @@ const loggedIn: AppStatus = {
   prompt: null,
   login_expires_at_ms: null,
   relogin_warning: null,
+  chat_transport: 'auto',
+  chat_enabled: false,
 };
 
 const channel: ChannelView = {

@@ -1,9 +1,9 @@
 //! `GET /public/v2/categories` with cursor paging (API.md §3.3).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, ApiResponse};
 use crate::ids::CategoryId;
-use crate::KickClient;
+use crate::transport::{ApiRequest, ApiResponse};
 use serde::Deserialize;
 
 /// Largest page Kick serves.
@@ -45,7 +45,7 @@ impl CategoryQuery {
 }
 
 pub fn categories_request(q: &CategoryQuery) -> Result<ApiRequest> {
-    let mut req = ApiRequest::get("GET /public/v2/categories", "/public/v2/categories");
+    let mut req = ApiRequest::get("GET /public/v2/categories", "/public/v2/categories").scope(None);
     for n in &q.names {
         let n = n.trim();
         if n.chars().count() < MIN_CATEGORY_NAME {

@@ -1,10 +1,12 @@
 //! `GET` and `PATCH /public/v1/channels` (API.md §3.2, §6).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::{CategoryId, UserId};
+pub use crate::models::CategoryRef;
+use crate::scopes;
 use crate::secret::Secret;
-use crate::KickClient;
+use crate::transport::ApiRequest;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -21,16 +23,6 @@ pub const MAX_TITLE_CHARS: usize = 140;
 pub const MAX_TAGS: usize = 10;
 /// Longest single tag.
 pub const MAX_TAG_CHARS: usize = 30;
-
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
-pub struct CategoryRef {
-    #[serde(default)]
-    pub id: CategoryId,
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub name: String,
-    #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub thumbnail: String,
-}
 
 /// `stream` inside a channel. `url` and `key` are the ingest URL and the
 /// stream key: filled only for the token's own channel with `streamkey:read`,
@@ -103,7 +95,8 @@ pub enum ChannelLookup<'a> {
 }
 
 pub fn channels_request(lookup: ChannelLookup<'_>) -> Result<ApiRequest> {
-    let mut req = ApiRequest::get("GET /public/v1/channels", "/public/v1/channels");
+    let mut req = ApiRequest::get("GET /public/v1/channels", "/public/v1/channels")
+        .scope(Some(scopes::CHANNEL_READ));
     match lookup {
         ChannelLookup::Own => {}
         ChannelLookup::Ids(ids) => {
@@ -127,6 +120,17 @@ pub fn channels_request(lookup: ChannelLookup<'_>) -> Result<ApiRequest> {
         }
     }
     Ok(req)
+}
+
+/// The token user's own channel, read for its stream URL and key: the same
+/// call as [`ChannelLookup::Own`], but what the caller wants from it needs
+/// `streamkey:read` (without it Kick sends empty strings, API.md §6).
+pub fn stream_key_request() -> ApiRequest {
+    ApiRequest::get(
+        "GET /public/v1/channels (stream key)",
+        "/public/v1/channels",
+    )
+    .scope(Some(scopes::STREAMKEY_READ))
 }
 
 fn check_count(what: &'static str, n: usize) -> Result<()> {
@@ -206,7 +210,8 @@ pub fn update_channel_request(patch: &ChannelPatch) -> Result<ApiRequest> {
         "PATCH /public/v1/channels",
         "/public/v1/channels",
     )
-    .json(Value::Object(body)))
+    .json(Value::Object(body))
+    .scope(Some(scopes::CHANNEL_WRITE)))
 }
 
 impl KickClient {
@@ -221,6 +226,17 @@ impl KickClient {
         let list: Vec<Channel> = self.channels(ChannelLookup::Own).await?;
         list.into_iter().next().ok_or_else(|| Error::Decode {
             endpoint: "GET /public/v1/channels",
+            path: "data".into(),
+            message: "empty list for the token's own channel".into(),
+        })
+    }
+
+    /// The token user's own channel, asked for its stream URL and key
+    /// ([`Channel::stream_credentials`]; needs `streamkey:read`).
+    pub async fn own_channel_with_stream_key(&self) -> Result<Channel> {
+        let list: Vec<Channel> = self.execute(stream_key_request()).await?.data;
+        list.into_iter().next().ok_or_else(|| Error::Decode {
+            endpoint: "GET /public/v1/channels (stream key)",
             path: "data".into(),
             message: "empty list for the token's own channel".into(),
         })
@@ -290,7 +306,7 @@ mod tests {
           "category":{"id":15,"name":"Just Chatting","thumbnail":""},
           "stream":{"is_live":false,"start_time":"0001-01-01T00:00:00Z","viewer_count":0,
                     "custom_tags":null,"url":"","key":""},"new_field":1}],"message":"OK"}"#;
-        let r = crate::http::decode::<Vec<Channel>>("GET /public/v1/channels", body).unwrap();
+        let r = crate::transport::decode::<Vec<Channel>>("GET /public/v1/channels", body).unwrap();
         let c = &r.data[0];
         assert_eq!(c.broadcaster_user_id, UserId(7));
         assert_eq!(c.stream.start_time, None);

@@ -1,9 +1,10 @@
 //! `POST /public/v1/chat` and `DELETE /public/v1/chat/{message_id}` (API.md §3.5).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::{MessageId, UserId};
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::{ApiRequest, RetryClass};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -63,7 +64,8 @@ pub fn send_chat_request(m: &ChatSend) -> Result<ApiRequest> {
     Ok(
         ApiRequest::new(Method::POST, "POST /public/v1/chat", "/public/v1/chat")
             .json(body)
-            .retry(RetryClass::NotIdempotent),
+            .retry(RetryClass::NotIdempotent)
+            .scope(Some(scopes::CHAT_WRITE)),
     )
 }
 
@@ -76,7 +78,8 @@ pub fn delete_chat_request(id: &MessageId) -> Result<ApiRequest> {
         Method::DELETE,
         "DELETE /public/v1/chat/{message_id}",
         format!("/public/v1/chat/{id}"),
-    ))
+    )
+    .scope(Some(scopes::MODERATION_CHAT_MESSAGE_MANAGE)))
 }
 
 impl KickClient {

@@ -1,9 +1,10 @@
 //! Event (webhook) subscriptions: list, create, delete (API.md §3.8).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::{SubscriptionId, UserId};
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::{ApiRequest, RetryClass};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -66,10 +67,12 @@ impl SubscribeResult {
 }
 
 pub fn list_request(broadcaster: Option<UserId>) -> ApiRequest {
+    // Kick declares no scope for listing (API.md §3.0, row 17).
     let mut req = ApiRequest::get(
         "GET /public/v1/events/subscriptions",
         "/public/v1/events/subscriptions",
-    );
+    )
+    .scope(None);
     if let Some(b) = broadcaster {
         req = req.query("broadcaster_user_id", b);
     }
@@ -106,7 +109,8 @@ pub fn create_request(broadcaster: Option<UserId>, events: &[EventSpec]) -> Resu
         "/public/v1/events/subscriptions",
     )
     .json(body)
-    .retry(RetryClass::Idempotent))
+    .retry(RetryClass::Idempotent)
+    .scope(Some(scopes::EVENTS_SUBSCRIBE)))
 }
 
 pub fn delete_request(ids: &[SubscriptionId]) -> Result<ApiRequest> {
@@ -117,7 +121,8 @@ pub fn delete_request(ids: &[SubscriptionId]) -> Result<ApiRequest> {
         Method::DELETE,
         "DELETE /public/v1/events/subscriptions",
         "/public/v1/events/subscriptions",
-    );
+    )
+    .scope(Some(scopes::EVENTS_SUBSCRIBE));
     for id in ids {
         req = req.query("id", id);
     }

@@ -1,9 +1,10 @@
 //! `GET /public/v1/kicks/leaderboard` (API.md §3.9): the token user's channel.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::ApiRequest;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -35,7 +36,8 @@ pub fn leaderboard_request(top: u32) -> Result<ApiRequest> {
         "GET /public/v1/kicks/leaderboard",
         "/public/v1/kicks/leaderboard",
     )
-    .query("top", top))
+    .query("top", top)
+    .scope(Some(scopes::KICKS_READ)))
 }
 
 impl KickClient {

@@ -2,10 +2,10 @@
 //! (batched live status by user id) and `GET /public/v1/livestreams/stats`
 //! (API.md §3.4).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, ApiResponse};
 use crate::ids::{CategoryId, LivestreamId, UserId};
-use crate::KickClient;
+use crate::transport::{ApiRequest, ApiResponse};
 use chrono::{DateTime, Utc};
 use futures::future::try_join_all;
 use serde::Deserialize;
@@ -54,7 +54,7 @@ pub struct Livestream {
     #[serde(default, deserialize_with = "crate::de::null_default")]
     pub broadcaster_user: BroadcasterUser,
     #[serde(default, deserialize_with = "crate::de::null_default")]
-    pub category: crate::endpoints::channels::CategoryRef,
+    pub category: crate::models::CategoryRef,
     #[serde(default, deserialize_with = "crate::de::null_default")]
     pub channel: ChannelSlug,
 }
@@ -74,7 +74,8 @@ pub fn livestreams_request(q: &LivestreamQuery) -> Result<ApiRequest> {
             format!("at most {MAX_V2_FILTERS} categories and {MAX_V2_FILTERS} languages"),
         ));
     }
-    let mut req = ApiRequest::get("GET /public/v2/livestreams", "/public/v2/livestreams");
+    let mut req =
+        ApiRequest::get("GET /public/v2/livestreams", "/public/v2/livestreams").scope(None);
     for c in &q.category_ids {
         req = req.query("category_id", c);
     }
@@ -107,11 +108,20 @@ pub fn users_livestreams_request(ids: &[UserId]) -> Result<ApiRequest> {
     let mut req = ApiRequest::get(
         "GET /public/v1/users/livestreams",
         "/public/v1/users/livestreams",
-    );
+    )
+    .scope(None);
     for id in ids {
         req = req.query("user_id", id);
     }
     Ok(req)
+}
+
+pub fn livestream_stats_request() -> ApiRequest {
+    ApiRequest::get(
+        "GET /public/v1/livestreams/stats",
+        "/public/v1/livestreams/stats",
+    )
+    .scope(None)
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -148,11 +158,7 @@ impl KickClient {
 
     /// Number of live streams platform-wide.
     pub async fn livestream_stats(&self) -> Result<LivestreamStats> {
-        let req = ApiRequest::get(
-            "GET /public/v1/livestreams/stats",
-            "/public/v1/livestreams/stats",
-        );
-        Ok(self.execute(req).await?.data)
+        Ok(self.execute(livestream_stats_request()).await?.data)
     }
 }
 
@@ -180,14 +186,14 @@ mod tests {
           "broadcaster_user":{"id":9007199254740993,"username":"u","profile_picture":""},
           "category":{"id":15,"name":"Just Chatting","thumbnail":""},"channel":{"slug":"u"}}],
           "message":"OK","pagination":{"next_cursor":""}}"#;
-        let r = crate::http::decode::<Vec<Livestream>>("x", body);
+        let r = crate::transport::decode::<Vec<Livestream>>("x", body);
         // viewer_count as a string is not Kick's shape: the error names the field.
         match r {
             Err(Error::Decode { path, .. }) => assert_eq!(path, "data[0].viewer_count"),
             other => panic!("{other:?}"),
         }
         let body = String::from_utf8_lossy(body).replace("\"12\"", "12");
-        let r = crate::http::decode::<Vec<Livestream>>("x", body.as_bytes()).unwrap();
+        let r = crate::transport::decode::<Vec<Livestream>>("x", body.as_bytes()).unwrap();
         assert_eq!(r.data[0].broadcaster_user.id, UserId(9_007_199_254_740_993));
         assert_eq!(r.data[0].viewer_count, 12);
         assert!(r.next_cursor.is_none());

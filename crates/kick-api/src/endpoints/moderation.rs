@@ -1,10 +1,11 @@
 //! Bans, timeouts and unbans: `POST` / `DELETE /public/v1/moderation/bans`
 //! (API.md §3.6). Durations are minutes, 1..=10080; unban carries a JSON body.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, RetryClass};
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::{ApiRequest, RetryClass};
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -46,7 +47,8 @@ pub fn ban_request(
         "/public/v1/moderation/bans",
     )
     .json(body)
-    .retry(RetryClass::Idempotent))
+    .retry(RetryClass::Idempotent)
+    .scope(Some(scopes::MODERATION_BAN)))
 }
 
 pub fn unban_request(broadcaster: UserId, user: UserId) -> ApiRequest {
@@ -56,6 +58,7 @@ pub fn unban_request(broadcaster: UserId, user: UserId) -> ApiRequest {
         "/public/v1/moderation/bans",
     )
     .json(json!({"broadcaster_user_id": broadcaster.0, "user_id": user.0}))
+    .scope(Some(scopes::MODERATION_BAN))
 }
 
 impl KickClient {

@@ -1,9 +1,10 @@
 //! Channel rewards and their redemptions (API.md §3.10): user token, own channel.
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::{ApiRequest, ApiResponse, RetryClass};
 use crate::ids::{RedemptionId, RewardId, UserId};
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::{ApiRequest, ApiResponse, RetryClass};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -108,13 +109,22 @@ fn reward_path(id: &RewardId) -> Result<String> {
     Ok(format!("/public/v1/channels/rewards/{s}"))
 }
 
+pub fn rewards_request() -> ApiRequest {
+    ApiRequest::get(
+        "GET /public/v1/channels/rewards",
+        "/public/v1/channels/rewards",
+    )
+    .scope(Some(scopes::CHANNEL_REWARDS_READ))
+}
+
 pub fn create_reward_request(f: &RewardFields) -> Result<ApiRequest> {
     Ok(ApiRequest::new(
         Method::POST,
         "POST /public/v1/channels/rewards",
         "/public/v1/channels/rewards",
     )
-    .json(check_fields(f, true)?))
+    .json(check_fields(f, true)?)
+    .scope(Some(scopes::CHANNEL_REWARDS_WRITE)))
 }
 
 pub fn update_reward_request(id: &RewardId, f: &RewardFields) -> Result<ApiRequest> {
@@ -123,7 +133,17 @@ pub fn update_reward_request(id: &RewardId, f: &RewardFields) -> Result<ApiReque
         "PATCH /public/v1/channels/rewards/{id}",
         reward_path(id)?,
     )
-    .json(check_fields(f, false)?))
+    .json(check_fields(f, false)?)
+    .scope(Some(scopes::CHANNEL_REWARDS_WRITE)))
+}
+
+pub fn delete_reward_request(id: &RewardId) -> Result<ApiRequest> {
+    Ok(ApiRequest::new(
+        Method::DELETE,
+        "DELETE /public/v1/channels/rewards/{id}",
+        reward_path(id)?,
+    )
+    .scope(Some(scopes::CHANNEL_REWARDS_WRITE)))
 }
 
 /// Status of a redemption. Kick uses exactly these three (not Twitch's
@@ -199,7 +219,8 @@ pub fn redemptions_request(q: &RedemptionQuery) -> Result<ApiRequest> {
     let mut req = ApiRequest::get(
         "GET /public/v1/channels/rewards/redemptions",
         "/public/v1/channels/rewards/redemptions",
-    );
+    )
+    .scope(Some(scopes::CHANNEL_REWARDS_READ));
     if !q.ids.is_empty() {
         if q.reward_id.is_some() || q.status.is_some() {
             return Err(Error::validation(
@@ -270,16 +291,13 @@ pub fn decide_request(ids: &[RedemptionId], accept: bool) -> Result<ApiRequest> 
     // Deciding twice gives NOT_PENDING, never a double effect: retry is safe.
     Ok(ApiRequest::new(Method::POST, endpoint, path)
         .json(serde_json::json!({ "ids": ids }))
-        .retry(RetryClass::Idempotent))
+        .retry(RetryClass::Idempotent)
+        .scope(Some(scopes::CHANNEL_REWARDS_WRITE)))
 }
 
 impl KickClient {
     pub async fn rewards(&self) -> Result<Vec<Reward>> {
-        let req = ApiRequest::get(
-            "GET /public/v1/channels/rewards",
-            "/public/v1/channels/rewards",
-        );
-        Ok(self.execute(req).await?.data)
+        Ok(self.execute(rewards_request()).await?.data)
     }
 
     pub async fn create_reward(&self, f: &RewardFields) -> Result<Reward> {
@@ -292,12 +310,7 @@ impl KickClient {
 
     /// Deletes a reward (Kick answers 204; 200 is accepted too).
     pub async fn delete_reward(&self, id: &RewardId) -> Result<()> {
-        let req = ApiRequest::new(
-            Method::DELETE,
-            "DELETE /public/v1/channels/rewards/{id}",
-            reward_path(id)?,
-        );
-        self.execute_empty(req).await
+        self.execute_empty(delete_reward_request(id)?).await
     }
 
     /// One page of redemptions, grouped by reward.

@@ -1,9 +1,10 @@
 //! `GET /public/v1/users` (API.md §3.1).
 
+use crate::client::KickClient;
 use crate::error::{Error, Result};
-use crate::http::ApiRequest;
 use crate::ids::UserId;
-use crate::KickClient;
+use crate::scopes;
+use crate::transport::ApiRequest;
 use serde::Deserialize;
 
 /// Most ids accepted in one users call (undocumented; 50 is the platform's batch size).
@@ -29,7 +30,8 @@ pub fn users_request(ids: &[UserId]) -> Result<ApiRequest> {
             format!("at most {MAX_USER_IDS} per call, got {}", ids.len()),
         ));
     }
-    let mut req = ApiRequest::get("GET /public/v1/users", "/public/v1/users");
+    let mut req =
+        ApiRequest::get("GET /public/v1/users", "/public/v1/users").scope(Some(scopes::USER_READ));
     for id in ids {
         req = req.query("id", id);
     }
@@ -76,7 +78,7 @@ mod tests {
     #[test]
     fn decodes_fixture_tolerantly() {
         let body = br#"{"data":[{"user_id":123,"name":"streamer","email":null,"profile_picture":"https://x/p.png","extra":true}],"message":"OK"}"#;
-        let r = crate::http::decode::<Vec<User>>("GET /public/v1/users", body).unwrap();
+        let r = crate::transport::decode::<Vec<User>>("GET /public/v1/users", body).unwrap();
         assert_eq!(r.data[0].user_id, UserId(123));
         assert_eq!(r.data[0].email, "");
     }

@@ -141,23 +141,7 @@ async fn patch_channel(State(fake): State<AppState>, caller: Caller, body: Bytes
         if let Some(t) = tags {
             c.custom_tags = t;
         }
-        let c = world.channels[&me].clone();
-        meta_changed.then(|| {
-            let name = world
-                .users
-                .get(&me)
-                .map(|u| u.name.clone())
-                .unwrap_or_default();
-            json!({
-                "broadcaster": crate::social::event_user(me, &name, None),
-                "metadata": {
-                    "title": c.stream_title,
-                    "language": c.language,
-                    "has_mature_content": c.is_mature,
-                    "category": world.category_ref(c.category_id)
-                }
-            })
-        })
+        meta_changed.then(|| crate::world::metadata_body(&world, me))
     };
     if let Some(body) = event {
         fake.emit("livestream.metadata.updated", me, body);

@@ -297,6 +297,11 @@ async fn decide(
     {
         let mut w = fake.world.lock().unwrap();
         for id in &ids {
+            // A failure asked for through `/_fake/redemptions/fail`.
+            if let Some(reason) = w.social.fail_next.remove(id) {
+                failures.push(json!({"id": id, "reason": reason}));
+                continue;
+            }
             let Some(idx) = w
                 .social
                 .redemptions
@@ -308,34 +313,17 @@ async fn decide(
             };
             let rid = w.social.redemptions[idx].reward_id.clone();
             let reward = w.social.rewards.iter().find(|x| x.id == rid).cloned();
-            if reward.as_ref().is_none_or(|x| x.app_id != app) {
+            let Some(reward) = reward.filter(|x| x.app_id == app) else {
                 failures.push(json!({"id": id, "reason": "NOT_OWNED"}));
                 continue;
-            }
+            };
             if w.social.redemptions[idx].status != "pending" {
                 failures.push(json!({"id": id, "reason": "NOT_PENDING"}));
                 continue;
             }
             w.social.redemptions[idx].status = to;
             let r = w.social.redemptions[idx].clone();
-            let reward = reward.expect("checked above");
-            let slim = |uid: u64| {
-                let name = w
-                    .users
-                    .get(&uid)
-                    .map(|u| u.name.clone())
-                    .unwrap_or_default();
-                json!({"user_id": uid, "username": name, "is_verified": false,
-                       "profile_picture": "", "channel_slug": name.to_lowercase()})
-            };
-            events.push(json!({
-                "id": r.id, "user_input": r.user_input, "status": to,
-                "redeemed_at": r.redeemed_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "reward": {"id": reward.id, "title": reward.title, "cost": reward.cost,
-                           "description": reward.description},
-                "redeemer": slim(r.redeemer_user_id),
-                "broadcaster": slim(me),
-            }));
+            events.push(crate::social::redemption_body(&w, &r, &reward));
         }
     }
     for e in events {

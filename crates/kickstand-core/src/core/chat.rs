@@ -5,24 +5,57 @@
 
 use super::session::ModeState;
 use super::Core;
+use crate::chat::ChatSubscriber;
 use crate::dto::*;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::events::CoreEvent;
 
 impl Core {
-    /// Turns chat on: the unofficial socket for the own chatroom. In Kick
-    /// mode the chatroom id comes from `chatroom_id`, the settings, or a
-    /// best-effort lookup at kick.com (often blocked by Cloudflare).
-    pub async fn chat_start(&self, chatroom_id: Option<u64>) -> AppResult<ChatStatus> {
+    /// Turns chat on (the unofficial realtime socket of the own chat room)
+    /// and opens a stream to the panel: the history first, then the batches.
+    /// Chat already on for that room keeps its socket; the stream attaches.
+    /// In Kick mode the chatroom id comes from `chatroom_id`, the settings,
+    /// or a best-effort lookup at kick.com (often blocked by Cloudflare).
+    pub async fn chat_start(
+        &self,
+        chatroom_id: Option<u64>,
+        stream: ChatSubscriber,
+    ) -> AppResult<ChatStatus> {
+        self.ensure_chat(chatroom_id).await?;
+        if !self.settings().chat_enabled {
+            self.edit_settings(|s| {
+                s.chat_enabled = true;
+                Ok(())
+            })?;
+        }
+        let s = self.inner.session.lock().unwrap();
+        match s.live().and_then(|l| l.chat.as_ref()) {
+            Some(c) => {
+                c.attach(stream);
+                Ok(c.snapshot().status)
+            }
+            None => Err(AppError::new(
+                ErrorCode::NotLoggedIn,
+                "Log in with Kick first.",
+            )),
+        }
+    }
+
+    /// The realtime socket of the own chat room, for the chat panel and the
+    /// activity feed: started unless it runs for that room already.
+    pub(crate) async fn ensure_chat(&self, chatroom_id: Option<u64>) -> AppResult<()> {
         let client = self.client()?;
-        let (me, demo, kick) = {
+        let (me, demo, kick, running) = {
             let s = self.inner.session.lock().unwrap();
             let me = s.live().map(|l| l.user.clone());
             let demo = match &s.mode {
                 ModeState::Demo(d) => Some(d.fake.clone()),
                 _ => None,
             };
-            (me, demo, s.mode.kick().cloned())
+            let running = s
+                .live()
+                .and_then(|l| l.chat.as_ref())
+                .map(|c| c.chatroom_id);
+            (me, demo, s.mode.kick().cloned(), running)
         };
         let me =
             me.ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
@@ -33,7 +66,12 @@ impl Core {
             Some(f) => (f.info.chatroom_id, Some(f.info.channel_id)),
             None => {
                 let typed = chatroom_id.or(settings.chat_chatroom_id);
-                let found = match typed {
+                if let (Some(t), Some(r)) = (typed, running) {
+                    if t == r {
+                        return Ok(());
+                    }
+                }
+                let found = match typed.or(running) {
                     Some(_) => None,
                     None => {
                         let slug = crate::kick_source::own_channel(&client, Some(&me))
@@ -43,13 +81,16 @@ impl Core {
                         crate::kick_source::lookup_chatroom(&kick.site_base, &slug).await
                     }
                 };
-                let room = typed.or(found.map(|f| f.chatroom_id)).ok_or_else(|| {
-                    AppError::invalid(
-                        crate::error::ErrorField::Chatroom,
-                        "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
-                         Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
-                    )
-                })?;
+                let room = typed
+                    .or(running)
+                    .or(found.map(|f| f.chatroom_id))
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            crate::error::ErrorField::Chatroom,
+                            "Kick did not tell us your chat room id (kick.com often blocks this lookup). \
+                             Open kick.com/api/v2/channels/<your name> in your browser and enter chatroom.id here.",
+                        )
+                    })?;
                 if chatroom_id.is_some() {
                     self.edit_settings(|s| {
                         s.chat_chatroom_id = Some(room);
@@ -59,10 +100,39 @@ impl Core {
                 (room, found.and_then(|f| f.channel_id))
             }
         };
+        if running == Some(room) {
+            return Ok(());
+        }
         let mut cfg = chat_config(&kick, room, channel);
+        cfg.transport = settings.chat_transport.into();
         // A fixed Pusher socket from the settings skips negotiation.
         cfg.pusher_url = settings.chat_url.clone();
-        let service = crate::chat::start(cfg, me.name.clone(), self.inner.sink.clone());
+        let (feed, redemptions) = {
+            let s = self.inner.session.lock().unwrap();
+            let live = s
+                .live()
+                .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))?;
+            (live.feed.clone(), live.redemptions_changed.clone())
+        };
+        // Every socket event also feeds the evening (subs, gifts, KICKs, ...).
+        let tap: crate::chat::EventTap = Box::new(move |ev| {
+            if matches!(ev, kick_chat::ChatEvent::Message(_)) {
+                feed.chat_line();
+                return;
+            }
+            if let kick_chat::ChatEvent::RewardRedeemed {
+                redemption_id: None,
+                ..
+            } = ev
+            {
+                // The socket has no redemption id: ask the API for it.
+                redemptions.notify_one();
+            }
+            for input in crate::feed::sources::from_socket(ev) {
+                feed.input(input, crate::feed::model::Source::Socket);
+            }
+        });
+        let service = crate::chat::start(cfg, me.name.clone(), Some(tap));
         let old = {
             let mut s = self.inner.session.lock().unwrap();
             match s.live_mut() {
@@ -77,13 +147,16 @@ impl Core {
                 }
             }
         };
-        if let Some(old) = old {
-            old.stop();
-        }
-        Ok(ChatStatus::Connecting)
+        drop(old);
+        Ok(())
     }
 
+    /// Turns chat off (and keeps it off at the next login).
     pub fn chat_stop(&self) -> ChatStatus {
+        let _ = self.edit_settings(|s| {
+            s.chat_enabled = false;
+            Ok(())
+        });
         let old = self
             .inner
             .session
@@ -94,27 +167,30 @@ impl Core {
         if let Some(c) = old {
             c.stop();
         }
-        let st = ChatStatus::Off { reason: None };
-        self.emit(CoreEvent::Chat(ChatBatch {
-            items: vec![],
-            status: st.clone(),
-        }));
-        st
+        ChatStatus::Off { reason: None }
     }
 
-    /// The kept history (up to 2,000 items) and the state, for a panel that opens.
-    pub fn chat_history(&self) -> ChatBatch {
+    /// The kept history and the state now (tests; the panel uses the stream).
+    pub fn chat_snapshot(&self) -> ChatBatch {
         let s = self.inner.session.lock().unwrap();
         match s.live().and_then(|l| l.chat.as_ref()) {
-            Some(c) => ChatBatch {
-                items: c.history.lock().unwrap().iter().cloned().collect(),
-                status: c.status.lock().unwrap().clone(),
-            },
+            Some(c) => c.snapshot(),
             None => ChatBatch {
                 items: vec![],
                 status: ChatStatus::Off { reason: None },
             },
         }
+    }
+
+    /// Which realtime transport chat uses: what Kick offers (auto), or one
+    /// forced. Takes effect when chat is turned on next.
+    pub fn set_chat_transport(&self, choice: ChatTransport) -> AppResult<ChatTransport> {
+        self.edit_settings(|s| {
+            s.chat_transport = choice;
+            Ok(())
+        })?;
+        self.publish_status();
+        Ok(choice)
     }
 
     /// Sends through the official API (the message comes back over the socket).
@@ -130,7 +206,7 @@ impl Core {
                     ChatAs::User { broadcaster: me }
                 },
                 content: req.content,
-                reply_to: req.reply_to.map(kick_api::MessageId::from),
+                reply_to: req.reply_to,
             })
             .await
             .map(|_| ())
@@ -144,19 +220,19 @@ impl Core {
         let me = self.me_id()?;
         let r = match action {
             ModAction::Delete { message_id } => client
-                .delete_chat_message(&kick_api::MessageId::from(message_id))
+                .delete_chat_message(&message_id)
                 .await
                 .map(|_| "Message deleted.".to_owned()),
             ModAction::Timeout { user_id, minutes } => client
-                .timeout(me, kick_api::UserId(user_id), minutes, None)
+                .timeout(me, user_id, minutes, None)
                 .await
                 .map(|_| format!("Timed out for {minutes} min.")),
             ModAction::Ban { user_id } => client
-                .ban(me, kick_api::UserId(user_id), None)
+                .ban(me, user_id, None)
                 .await
                 .map(|_| "Banned.".to_owned()),
             ModAction::Unban { user_id } => client
-                .unban(me, kick_api::UserId(user_id))
+                .unban(me, user_id)
                 .await
                 .map(|_| "Unbanned.".to_owned()),
         }

@@ -33,11 +33,17 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         // A gently moving demo chat (only while the chat panel is on).
         chat_rate: Some(opts.demo_chat_rate),
         control_routes: opts.demo_control_routes,
+        // A believable evening plays by itself once the demo stream is live.
+        evening: Some(kick_fake::EveningConfig::default()),
         ..kick_fake::FakeConfig::default()
     })
     .await
     .map_err(|e| AppError::internal(format!("Could not start demo mode: {e}")))?;
-    let kick = KickConfig::new(fake.oauth_base(), fake.api_base());
+    let kick = KickConfig {
+        // The configured request observer (tests) sees the demo's calls too.
+        observer: opts.kick.observer.clone(),
+        ..KickConfig::new(fake.oauth_base(), fake.api_base())
+    };
     if let Some(path) = &opts.demo_info_file {
         let info = serde_json::json!({
             "oauth_base": fake.info.oauth_base,

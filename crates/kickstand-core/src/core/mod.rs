@@ -16,7 +16,9 @@
 mod channel;
 mod chat;
 mod demo;
+pub mod evening;
 mod session;
+pub mod webhooks;
 
 use crate::dto::*;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -42,6 +44,8 @@ pub const SCOPES: &[&str] = &[
     kick_api::scopes::EVENTS_SUBSCRIBE,
     kick_api::scopes::MODERATION_BAN,
     kick_api::scopes::MODERATION_CHAT_MESSAGE_MANAGE,
+    kick_api::scopes::CHANNEL_REWARDS_READ,
+    kick_api::scopes::CHANNEL_REWARDS_WRITE,
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +83,8 @@ pub struct CoreOptions {
     /// First and longest wait between attempts to restore a stored login
     /// while Kick cannot be reached.
     pub restore_backoff: (Duration, Duration),
+    /// The app's data folder (the evening's store); `None` keeps it in memory.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl CoreOptions {
@@ -102,6 +108,7 @@ impl CoreOptions {
             demo_control_routes: false,
             demo_chat_rate: 1.5,
             restore_backoff: (Duration::from_secs(2), Duration::from_secs(60)),
+            data_dir: None,
         }
     }
 }
@@ -186,10 +193,13 @@ impl Core {
     }
 
     pub fn status(&self) -> AppStatus {
-        let port = self.inner.settings.lock().unwrap().loopback_port;
+        let (port, transport, chat_on) = {
+            let st = self.inner.settings.lock().unwrap();
+            (st.loopback_port, st.chat_transport, st.chat_enabled)
+        };
         let keyring = self.inner.keyring.lock().unwrap().clone();
         let s = self.inner.session.lock().unwrap();
-        s.status(keyring, redirect_uri(port))
+        s.status(keyring, redirect_uri(port), transport, chat_on)
     }
 
     pub(crate) fn publish_status(&self) -> AppStatus {

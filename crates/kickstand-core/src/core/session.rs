@@ -82,7 +82,33 @@ pub(crate) struct Live {
     /// The channel as last read (for a save whose read-back failed).
     pub channel: Option<ChannelView>,
     /// Categories seen in searches, by id (names for such a save).
-    pub categories: std::collections::HashMap<u64, CategoryView>,
+    pub categories: std::collections::HashMap<kick_api::CategoryId, CategoryView>,
+    /// The evening: activity feed, stats, the local store.
+    pub feed: crate::feed::FeedService,
+    /// Asks for the pending redemptions again (a socket redemption has no id).
+    pub redemptions_changed: Arc<Notify>,
+    /// Kick's webhooks, when the streamer turned the receiver on.
+    pub receiver: Option<super::webhooks::Receiver>,
+    /// Background work of this session (stops with it).
+    pub tasks: Tasks,
+}
+
+/// Tasks that end with their owner.
+#[derive(Default)]
+pub(crate) struct Tasks(Vec<tokio::task::AbortHandle>);
+
+impl Tasks {
+    pub fn add(&mut self, h: tokio::task::JoinHandle<()>) {
+        self.0.push(h.abort_handle());
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for t in &self.0 {
+            t.abort();
+        }
+    }
 }
 
 impl Phase {
@@ -189,7 +215,13 @@ impl Session {
         std::mem::replace(&mut self.phase, phase)
     }
 
-    pub fn status(&self, keyring: KeyringStatus, redirect_uri: String) -> AppStatus {
+    pub fn status(
+        &self,
+        keyring: KeyringStatus,
+        redirect_uri: String,
+        chat_transport: ChatTransport,
+        chat_enabled: bool,
+    ) -> AppStatus {
         let (phase, problem, prompt) = match &self.phase {
             Phase::Starting => (SessionPhase::Starting, None, None),
             Phase::NeedsCredentials => (SessionPhase::NeedsCredentials, None, None),
@@ -215,6 +247,8 @@ impl Session {
             prompt,
             login_expires_at_ms: expires_at.map(|t| t.timestamp_millis()),
             relogin_warning: expires_at.and_then(|t| relogin_warning(t - chrono::Utc::now())),
+            chat_transport,
+            chat_enabled,
         }
     }
 }
@@ -448,6 +482,7 @@ impl Core {
         match self.activate(tm, kick, demo).await {
             Ok(live) => {
                 self.finish_restore(epoch, Phase::LoggedIn(Box::new(live)));
+                self.after_login();
                 Restore::Done
             }
             Err(e) if e.code == ErrorCode::ReloginRequired => {
@@ -517,7 +552,7 @@ impl Core {
             .await
             .map_err(|e| self.app_error("GET /users", e))?;
         let user = UserSummary {
-            user_id: me.user_id.0,
+            user_id: me.user_id,
             name: me.name.clone(),
             profile_picture: me.profile_picture.clone(),
         };
@@ -526,7 +561,33 @@ impl Core {
         } else {
             self.inner.opts.poll.clone()
         };
-        let watchlist = self.settings().watchlist;
+        let settings = self.settings();
+        let watchlist = settings.watchlist.clone();
+        // The evening's store: one file per Kick account, memory in the demo
+        // (nothing of the demo is ever written next to a real account's).
+        let path = match (&self.inner.opts.data_dir, demo) {
+            (Some(dir), false) => Some(dir.join(format!("evening-{}.sqlite3", user.user_id))),
+            _ => None,
+        };
+        let store = match crate::feed::store::Store::open(path) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "the local store could not be opened; keeping the evening in memory");
+                self.notice(
+                    NoticeLevel::Warning,
+                    format!("Kickstand could not open its local store ({e}); the activity feed will not survive a restart."),
+                );
+                crate::feed::store::Store::open(None).map_err(AppError::internal)?
+            }
+        };
+        let feed = crate::feed::FeedService::start(store, self.inner.sink.clone(), settings.notify);
+        // The poller reports to the window and to the feed (live, viewers, title).
+        let base = self.inner.sink.clone();
+        let f2 = feed.clone();
+        let poll_sink: crate::events::EventSink = Arc::new(move |e| {
+            f2.observe(&e);
+            base(e)
+        });
         let weak = Arc::downgrade(&self.inner);
         let weak_tm = Arc::downgrade(&tm);
         let on_dead_login: poller::DeadLogin = Arc::new(move || {
@@ -540,7 +601,7 @@ impl Core {
             KickSource::new(client.clone(), user.clone()),
             poll,
             watchlist,
-            self.inner.sink.clone(),
+            poll_sink,
             on_dead_login,
         );
         Ok(Live {
@@ -551,7 +612,53 @@ impl Core {
             chat: None,
             channel: None,
             categories: Default::default(),
+            feed,
+            redemptions_changed: Arc::new(Notify::new()),
+            receiver: None,
+            tasks: Tasks::default(),
         })
+    }
+
+    /// A session just started: the realtime socket (feed and chat) unless
+    /// the streamer turned chat off, and the pending redemptions.
+    fn after_login(&self) {
+        let core = self.clone();
+        let h = tokio::spawn(async move {
+            if core.settings().chat_enabled {
+                if let Err(e) = core.ensure_chat(None).await {
+                    // Kick mode without a known chat room: the panel asks.
+                    tracing::info!(error = %e.message, "chat not started at login");
+                }
+            }
+        });
+        let core = self.clone();
+        let refresh = tokio::spawn(async move {
+            let Some(wake) = core
+                .inner
+                .session
+                .lock()
+                .unwrap()
+                .live()
+                .map(|l| l.redemptions_changed.clone())
+            else {
+                return;
+            };
+            loop {
+                if let Err(e) = core.redemptions_refresh().await {
+                    tracing::info!(error = %e.message, "pending redemptions not loaded");
+                }
+                wake.notified().await;
+                // A burst of redemptions: ask once.
+                tokio::time::sleep(Duration::from_millis(800)).await;
+            }
+        });
+        let core = self.clone();
+        let hooks = tokio::spawn(async move { core.webhook_keepalive().await });
+        if let Some(live) = self.inner.session.lock().unwrap().live_mut() {
+            live.tasks.add(h);
+            live.tasks.add(refresh);
+            live.tasks.add(hooks);
+        }
     }
 
     /// The logged-in client, or a coded error saying what is missing.
@@ -789,7 +896,9 @@ impl Core {
                     s.set_phase(Phase::LoggedIn(Box::new(live)));
                 }
                 self.notice(NoticeLevel::Success, "Logged in to Kick.");
-                Ok(self.publish_status())
+                let st = self.publish_status();
+                self.after_login();
+                Ok(st)
             }
             Err(e) => {
                 self.back_to_logged_out(epoch);
@@ -870,7 +979,7 @@ impl Core {
             .lock()
             .unwrap()
             .live()
-            .map(|l| kick_api::UserId(l.user.user_id))
+            .map(|l| l.user.user_id)
             .ok_or_else(|| AppError::new(ErrorCode::NotLoggedIn, "Log in with Kick first."))
     }
 

@@ -35,7 +35,8 @@ impl Recorder {
                 CoreEvent::WentLive(l) => serde_json::to_string(l).unwrap(),
                 CoreEvent::StreamKeyHidden => "hidden".into(),
                 CoreEvent::Notice(n) => serde_json::to_string(n).unwrap(),
-                CoreEvent::Chat(b) => serde_json::to_string(b).unwrap(),
+                CoreEvent::FeedNotify(i) => serde_json::to_string(i).unwrap(),
+                CoreEvent::Stats(s) => serde_json::to_string(s).unwrap(),
             })
             .collect::<Vec<_>>()
             .join("\n")
@@ -89,10 +90,8 @@ pub fn temp_settings(port: u16) -> SettingsFile {
     ));
     let f = SettingsFile::new(dir.join("settings.json"));
     f.save(&Settings {
-        watchlist: vec![],
         loopback_port: port,
-        chat_chatroom_id: None,
-        chat_url: None,
+        ..Settings::default()
     })
     .unwrap();
     f
@@ -259,4 +258,49 @@ pub async fn port_closes(port: u16) -> bool {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     false
+}
+
+/// A panel's chat stream: every batch it received.
+#[derive(Clone, Default)]
+pub struct ChatStream(pub Arc<Mutex<Vec<kickstand_core::dto::ChatBatch>>>);
+
+impl ChatStream {
+    pub fn subscriber(&self) -> kickstand_core::chat::ChatSubscriber {
+        let b = self.0.clone();
+        Box::new(move |batch| {
+            b.lock().unwrap().push(batch);
+            true
+        })
+    }
+
+    pub fn lines(&self) -> Vec<kickstand_core::dto::ChatLine> {
+        self.0
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|b| b.items.clone())
+            .filter_map(|i| match i {
+                kickstand_core::dto::ChatItem::Line(l) => Some(l),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub async fn wait_for(&self, what: &str, f: impl Fn(&kickstand_core::dto::ChatBatch) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if self.0.lock().unwrap().iter().any(&f) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn connected(&self) {
+        self.wait_for("chat connected", |b| {
+            matches!(b.status, kickstand_core::dto::ChatStatus::Connected { .. })
+        })
+        .await
+    }
 }

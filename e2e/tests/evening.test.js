@@ -1,0 +1,111 @@
+// End to end: the streamer's evening in the real window against the
+// embedded fake (demo mode): a gifted sub and a KICKs gift triggered at the
+// fake appear once in the activity feed; a redemption accepted from the
+// feed is accepted at the fake; the stats panel draws the viewer chart
+// while the demo stream runs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { remote } from 'webdriverio';
+
+const SHOTS = process.env.E2E_SHOTS || '';
+let browser;
+let demo;
+const $t = (id) => browser.$(`[data-testid="${id}"]`);
+
+async function fake(route, body) {
+  const r = await fetch(`${demo.api_base}${route}`, {
+    method: body ? 'POST' : 'GET',
+    headers: { 'content-type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  assert.ok(r.ok, `${route}: ${r.status}`);
+  return r.json();
+}
+
+async function feedTexts() {
+  const out = [];
+  for (const el of await browser.$$('[data-testid="feed-text"]')) out.push(await el.getText());
+  return out;
+}
+
+before(async () => {
+  const started = Date.now();
+  browser = await remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
+  });
+  // This app's embedded fake (an earlier test's app wrote the file too).
+  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
+  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  demo = JSON.parse(fs.readFileSync(info, 'utf8'));
+});
+
+after(async () => {
+  await browser?.deleteSession();
+});
+
+test('the evening: feed once per action, redemption accepted at Kick, viewer chart', async () => {
+  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
+  await (await $t('login-button')).click();
+  await (await $t('activity-feed')).waitForDisplayed({ timeout: 15000 });
+  // The feed needs the socket: chat on.
+  await browser.pause(500);
+  if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
+  await browser.waitUntil(async () => (await (await $t('chat-state')).getText()).startsWith('Connected'), { timeout: 15000 });
+  await browser.pause(500);
+
+  // Go live (the demo's button): the demo evening starts and viewers are sampled.
+  await (await $t('demo-go-live')).click();
+  await browser.waitUntil(async () => (await (await $t('live-state')).getText()) === 'LIVE', { timeout: 20000 });
+
+  // A gifted sub and a KICKs gift at the fake: each shown once.
+  const tag = `e2e${Date.now() % 100000}`;
+  await fake('/_fake/realtime/event', { kind: 'gift', username: `${tag}_gifter`, count: 3 });
+  await fake('/_fake/realtime/event', { kind: 'kicks', username: `${tag}_kicker`, count: 250, text: 'e2e kicks' });
+  await browser.waitUntil(async () => {
+    const t = await feedTexts();
+    return t.some((x) => x.startsWith(`${tag}_gifter gifted 3 subs`)) && t.some((x) => x.startsWith(`${tag}_kicker sent 250 KICKs`));
+  }, { timeout: 20000, timeoutMsg: 'gift and KICKs in the feed' });
+  await browser.pause(1500); // any twin or duplicate would have arrived by now
+  const t = await feedTexts();
+  assert.equal(t.filter((x) => x.startsWith(`${tag}_gifter gifted`)).length, 1, t.join('\n'));
+  assert.equal(t.filter((x) => x.startsWith(`${tag}_kicker sent`)).length, 1, t.join('\n'));
+
+  // A redemption: shown, its id fetched from Kick, accepted from the feed.
+  const made = await fake('/_fake/redemptions/new', { user: `${tag}_fan`, input: 'play e2e' });
+  const id = made.ids[0];
+  await (await $t('feed-filter-redemptions')).click();
+  let accept;
+  await browser.waitUntil(async () => {
+    for (const item of await browser.$$('[data-testid="feed-item"]')) {
+      if ((await item.getText()).includes(`${tag}_fan redeemed`)) {
+        const buttons = await item.$$('[data-testid="feed-accept"]');
+        if (buttons.length) { accept = buttons[0]; return true; }
+      }
+    }
+    return false;
+  }, { timeout: 20000, timeoutMsg: 'the redemption with its Accept button' });
+  await accept.click();
+  await browser.waitUntil(async () => (await (await $t('feed-result')).getText()).startsWith('Accepted 1'), { timeout: 10000 });
+  const list = await fake('/_fake/redemptions');
+  const at = (list.redemptions ?? list).find((r) => r.id === id);
+  assert.equal(at?.status, 'accepted', JSON.stringify(at));
+  await (await $t('feed-filter-all')).click();
+
+  // The stats panel: numbers and the viewer chart as samples come in.
+  await browser.waitUntil(async () => Number(await (await $t('viewer-chart')).getAttribute('data-samples')) >= 5, {
+    timeout: 40000, timeoutMsg: 'viewer samples',
+  });
+  assert.ok((await $t('viewer-chart')).$('canvas'));
+  assert.ok(Number(await (await $t('stat-kicks')).getText()) >= 250);
+  if (SHOTS) {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await browser.saveScreenshot(path.join(SHOTS, '6-evening.png'));
+  }
+});
