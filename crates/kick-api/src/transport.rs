@@ -184,7 +184,9 @@ fn network_kind(timed_out: bool, e: &(dyn std::error::Error + 'static)) -> Netwo
 
 /// Extracts a human message from a Kick error body: `message`, then
 /// `error` + `error_description`, then the start of the raw text.
-pub(crate) fn kick_message(body: &[u8]) -> String {
+// `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
+#[doc(hidden)]
+pub fn kick_message(body: &[u8]) -> String {
     #[derive(serde::Deserialize)]
     struct Shape {
         message: Option<serde_json::Value>,
@@ -222,15 +224,22 @@ pub(crate) fn kick_message(body: &[u8]) -> String {
 }
 
 /// Decodes a `{data, message, pagination}` envelope, naming the failing field.
-pub(crate) fn decode<T: DeserializeOwned>(
-    endpoint: &'static str,
-    body: &[u8],
-) -> Result<ApiResponse<T>> {
+// `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
+#[doc(hidden)]
+pub fn decode<T: DeserializeOwned>(endpoint: &'static str, body: &[u8]) -> Result<ApiResponse<T>> {
     let de = &mut serde_json::Deserializer::from_slice(body);
-    let env: Envelope<T> = serde_path_to_error::deserialize(de).map_err(|e| Error::Decode {
+    let env: Envelope<T> =
+        serde_path_to_error::deserialize(&mut *de).map_err(|e| Error::Decode {
+            endpoint,
+            path: e.path().to_string(),
+            message: e.inner().to_string(),
+        })?;
+    // One JSON document and nothing after it (found by fuzzing: a body with
+    // trailing bytes was accepted).
+    de.end().map_err(|e| Error::Decode {
         endpoint,
-        path: e.path().to_string(),
-        message: e.inner().to_string(),
+        path: String::new(),
+        message: e.to_string(),
     })?;
     Ok(ApiResponse {
         data: env.data,
@@ -260,6 +269,16 @@ mod tests {
     struct Thing {
         #[allow(dead_code)]
         viewer_count: u64,
+    }
+
+    #[test]
+    fn trailing_bytes_after_the_envelope_are_refused() {
+        // A fuzzer's find: `{"data":{}}` followed by anything was accepted.
+        let err =
+            decode::<serde_json::Value>("GET /x", br#"{"data":{},"message":"OK"}custom_tags"#)
+                .unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        assert!(decode::<serde_json::Value>("GET /x", b"{\"data\":{}}\n").is_ok());
     }
 
     #[test]

@@ -521,11 +521,21 @@ impl WebhookEvent {
     pub fn parse(event_type: &str, body: &[u8]) -> Result<Self, crate::error::Error> {
         fn de<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, crate::error::Error> {
             let d = &mut serde_json::Deserializer::from_slice(body);
-            serde_path_to_error::deserialize(d).map_err(|e| crate::error::Error::Decode {
+            let v = serde_path_to_error::deserialize(&mut *d).map_err(|e| {
+                crate::error::Error::Decode {
+                    endpoint: "webhook",
+                    path: e.path().to_string(),
+                    message: e.inner().to_string(),
+                }
+            })?;
+            // One JSON document and nothing after it (the gap fuzzing found in
+            // `transport::decode` was here too).
+            d.end().map_err(|e| crate::error::Error::Decode {
                 endpoint: "webhook",
-                path: e.path().to_string(),
-                message: e.inner().to_string(),
-            })
+                path: String::new(),
+                message: e.to_string(),
+            })?;
+            Ok(v)
         }
         Ok(match event_type {
             "chat.message.sent" => WebhookEvent::ChatMessageSent(Box::new(de(body)?)),
@@ -583,5 +593,16 @@ mod tests {
             WebhookEvent::parse("brand.new.event", b"{}").unwrap(),
             WebhookEvent::Unknown { .. }
         ));
+    }
+
+    #[test]
+    fn trailing_bytes_after_the_payload_are_refused() {
+        // As in `transport::decode` (a fuzzer's find): trailing bytes were accepted.
+        let body = br#"{"broadcaster":{},"follower":{"user_id":5}}{"extra":1}"#;
+        assert!(matches!(
+            WebhookEvent::parse("channel.followed", body),
+            Err(crate::error::Error::Decode { .. })
+        ));
+        assert!(WebhookEvent::parse("channel.followed", &body[..43]).is_ok());
     }
 }

@@ -75,11 +75,13 @@ impl Frame {
         if self.event != "pusher:error" {
             return None;
         }
+        // A code that does not fit a close code is no code: `as u16` made
+        // 69537 read as 4001, a terminal close.
         let code = self
             .data
             .get("code")
             .and_then(Value::as_u64)
-            .map(|c| c as u16);
+            .and_then(|c| u16::try_from(c).ok());
         let msg = self
             .data
             .get("message")
@@ -158,6 +160,17 @@ mod tests {
         assert_eq!(f.error(), Some((Some(4201), "Pong".into())));
         let f = Frame::parse(r#"{"event":"pusher:error","data":"plain words"}"#).unwrap();
         assert_eq!(f.error(), Some((None, "plain words".into())));
+    }
+
+    #[test]
+    fn an_error_code_out_of_range_is_no_code() {
+        // 69537 = 65536 + 4001: it must not become 4001 (a terminal close).
+        let f = Frame::parse(r#"{"event":"pusher:error","data":{"code":69537,"message":"x"}}"#)
+            .unwrap();
+        assert_eq!(f.error(), Some((None, "x".into())));
+        let f = Frame::parse(r#"{"event":"pusher:error","data":{"code":65535,"message":"x"}}"#)
+            .unwrap();
+        assert_eq!(f.error(), Some((Some(65535), "x".into())));
     }
 
     #[test]
