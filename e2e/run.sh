@@ -31,21 +31,22 @@ export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-Xvfb :97 -screen 0 1280x800x24 >/dev/null 2>&1 &
-export DISPLAY=:97
+# Another run on this machine (tests, another benchmark) can use its own display and port.
+export DISPLAY="${E2E_DISPLAY:-:97}" WEBDRIVER_PORT="${E2E_WEBDRIVER_PORT:-4444}"
+Xvfb "$DISPLAY" -screen 0 1280x800x24 >/dev/null 2>&1 &
 sleep 1
 # A tauri-driver left by an interrupted run would answer on 4444 with its old environment.
-pkill -f "tauri-driver --port 4444" 2>/dev/null || true
+pkill -f "tauri-driver --port $WEBDRIVER_PORT" 2>/dev/null || true
 dbus-run-session -- bash -c '
   echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 || true
-  tauri-driver --port 4444 >"$0/tauri-driver.log" 2>&1 &
+  tauri-driver --port "$WEBDRIVER_PORT" --native-port $((WEBDRIVER_PORT + 1)) >"$0/tauri-driver.log" 2>&1 &
   TD=$!
   trap "kill $TD 2>/dev/null" EXIT
-  for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/4444) 2>/dev/null && break; sleep 0.2; done
+  for i in $(seq 1 50); do (echo > /dev/tcp/127.0.0.1/$WEBDRIVER_PORT) 2>/dev/null && break; sleep 0.2; done
   case "${1:-test}" in
-    bench) node bench/chat-view.js ;;
+    bench) node "bench/${2:-chat-view}.js" ;;
     obs) node --test --test-concurrency=1 obs/ ;;
     installed) node --test installed/ ;;
     *) npm test ;;
   esac
-' "$WORK" "${1:-test}"
+' "$WORK" "${1:-test}" "${2:-chat-view}"

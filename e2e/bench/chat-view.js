@@ -8,7 +8,7 @@ import { remote } from 'webdriverio';
 const RATE = Number(process.env.CHAT_RATE || 500);
 const SECONDS = Number(process.env.BENCH_SECS || 10);
 const browser = await remote({
-  hostname: '127.0.0.1', port: 4444, logLevel: 'warn',
+  hostname: '127.0.0.1', port: Number(process.env.WEBDRIVER_PORT || 4444), logLevel: 'warn',
   capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
 });
 const $t = (id) => browser.$(`[data-testid="${id}"]`);

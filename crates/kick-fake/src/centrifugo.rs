@@ -461,7 +461,10 @@ async fn session(fake: AppState, mut socket: WebSocket) {
             o = rx.recv() => {
                 let o = match o {
                     Ok(o) => o,
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                            hub.lagged.fetch_add(n, Ordering::Relaxed);
+                            continue;
+                        }
                     Err(_) => break Close::Drop,
                 };
                 match o {

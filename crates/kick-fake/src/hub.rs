@@ -139,6 +139,9 @@ pub struct RealtimeHub {
     pub activity_timeout: u64,
     /// Events published, for tests and benchmarks.
     pub published: AtomicU64,
+    /// Events a socket missed because it fell behind the hub by more than
+    /// the broadcast buffer (the fake could not write them fast enough).
+    pub lagged: AtomicU64,
     /// The latest chat publications (what a history refill would return),
     /// newest last, for `/_fake/realtime/replay`.
     pub recent_chat: Mutex<std::collections::VecDeque<Arc<Published>>>,
@@ -170,6 +173,7 @@ impl RealtimeHub {
             chat_rate: Mutex::new(chat_rate.unwrap_or(0.0)),
             activity_timeout,
             published: AtomicU64::new(0),
+            lagged: AtomicU64::new(0),
             recent_chat: Mutex::new(std::collections::VecDeque::new()),
         }
     }

@@ -422,5 +422,6 @@ async fn stats(State(fake): State<AppState>) -> Json<Value> {
         "pusher_total": h.total_connections.load(Ordering::Relaxed),
         "subscriptions": h.subscribed.lock().unwrap().clone(),
         "published": h.published.load(Ordering::Relaxed),
+        "lagged": h.lagged.load(Ordering::Relaxed),
     }))
 }

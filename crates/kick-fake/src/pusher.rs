@@ -139,7 +139,10 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                 out = rx.recv() => {
                     let out = match out {
                         Ok(o) => o,
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                            hub.lagged.fetch_add(n, Ordering::Relaxed);
+                            continue;
+                        }
                         Err(_) => break,
                     };
                     match out {

@@ -20,7 +20,15 @@ pub struct PollConfig {
     pub idle_interval: Duration,
     /// Ceiling for backoff after 429 or errors.
     pub max_backoff: Duration,
+    /// Budget of `users/livestreams` calls per minute. Kick allows about 100
+    /// per minute on livestreams (API.md §4.3); polls are spaced so that
+    /// ⌈N/100⌉ calls per poll stay within this, pokes (edits, going live)
+    /// included.
+    pub livestreams_per_minute: u32,
 }
+
+/// Half of Kick's ~100 livestreams requests per minute (API.md §4.3).
+pub const LIVESTREAMS_PER_MINUTE: u32 = 50;
 
 impl Default for PollConfig {
     fn default() -> Self {
@@ -28,8 +36,23 @@ impl Default for PollConfig {
             live_interval: Duration::from_secs(15),
             idle_interval: Duration::from_secs(60),
             max_backoff: Duration::from_secs(300),
+            livestreams_per_minute: LIVESTREAMS_PER_MINUTE,
         }
     }
+}
+
+/// `users/livestreams` calls one poll of `watched` channels makes (100 ids each).
+pub fn livestream_calls(watched: usize) -> u32 {
+    watched.div_ceil(kick_api::endpoints::livestreams::MAX_LIVE_USER_IDS) as u32
+}
+
+/// The shortest time between two polls that keeps `calls` livestreams
+/// requests per poll within `per_minute`.
+pub fn budget_gap(calls: u32, per_minute: u32) -> Duration {
+    if calls == 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_secs(60) * calls / per_minute.max(1)
 }
 
 /// A slug and what resolving it gave (the error is a message for the UI).
@@ -134,8 +157,19 @@ pub fn spawn<S: LiveSource>(
     tokio::spawn(async move {
         let mut state = PollState::default();
         let mut interval = cfg.idle_interval;
+        // When the last poll ran and the livestreams calls it made: the next
+        // one waits for the budget, also when poked.
+        let mut last_poll: Option<(tokio::time::Instant, u32)> = None;
         loop {
             let slugs = h.watchlist.lock().unwrap().clone();
+            if let Some((at, calls)) = last_poll {
+                let ready = at + budget_gap(calls, cfg.livestreams_per_minute);
+                tokio::select! {
+                    _ = tokio::time::sleep_until(ready) => {}
+                    _ = h.stop.notified() => break,
+                }
+            }
+            last_poll = Some((tokio::time::Instant::now(), livestream_calls(slugs.len())));
             let (snapshot, outcome, channel) =
                 poll_once(&source, &mut state, &slugs, interval, &cfg).await;
             if outcome == Outcome::LoginDead {
@@ -144,7 +178,8 @@ pub fn spawn<S: LiveSource>(
                 on_dead_login();
                 break;
             }
-            interval = next_interval(interval, outcome, &cfg);
+            interval = next_interval(interval, outcome, &cfg)
+                .max(budget_gap(livestream_calls(slugs.len()), cfg.livestreams_per_minute));
             let snapshot = LiveSnapshot {
                 interval_ms: interval.as_millis() as u64,
                 ..snapshot
@@ -353,6 +388,26 @@ mod tests {
             live_interval: Duration::from_secs(10),
             idle_interval: Duration::from_secs(30),
             max_backoff: Duration::from_secs(300),
+            livestreams_per_minute: LIVESTREAMS_PER_MINUTE,
+        }
+    }
+
+    #[test]
+    fn polls_are_spaced_to_the_livestreams_budget() {
+        assert_eq!(livestream_calls(0), 0);
+        assert_eq!(livestream_calls(1), 1);
+        assert_eq!(livestream_calls(100), 1);
+        assert_eq!(livestream_calls(101), 2);
+        assert_eq!(livestream_calls(500), 5);
+        assert_eq!(budget_gap(0, 50), Duration::ZERO);
+        assert_eq!(budget_gap(1, 50), Duration::from_millis(1200));
+        assert_eq!(budget_gap(5, 50), Duration::from_secs(6));
+        // At any watchlist size the app's polls stay within the budget, and
+        // within Kick's ~100/min, however often the UI pokes.
+        for n in [1usize, 10, 100, 500, 5000] {
+            let c = livestream_calls(n);
+            let per_min = c as f64 * 60.0 / budget_gap(c, 50).as_secs_f64();
+            assert!(per_min <= 50.0 + 1e-9, "{n}: {per_min}");
         }
     }
 

@@ -103,6 +103,7 @@ impl CoreOptions {
                 live_interval: Duration::from_secs(3),
                 idle_interval: Duration::from_secs(5),
                 max_backoff: Duration::from_secs(60),
+                ..PollConfig::default()
             },
             reveal_for: streamkey::REVEAL_FOR,
             login_timeout: Duration::from_secs(300),

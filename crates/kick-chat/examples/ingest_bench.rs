@@ -1,0 +1,107 @@
+//! Benchmark client: kick-chat receiving a chat stream from a running fake,
+//! driven by `e2e/bench/chat-ingest.js` (which runs the official JS clients
+//! the same way, one after another, on the same fake and the same stream).
+//!
+//!     ingest_bench <web_base> <pusher_url_template> <chatroom_id> pusher|centrifugo
+//!
+//! Prints `{"ready":true}` once the chat channel is joined. Then, on stdin:
+//! `start` takes a snapshot; `stop` prints one JSON line with the chat
+//! messages delivered (typed `ChatEvent::Message`, deduplicated) and the CPU
+//! time of THIS process (user+system, all threads, `/proc/self/stat`) since
+//! the snapshot; `quit` ends.
+
+use kick_chat::{ChatConfig, ChatEvent, ConnectionState, TransportChoice};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::io::AsyncBufReadExt;
+
+fn cpu_seconds() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").expect("/proc/self/stat");
+    let after = &s[s.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = after.split_whitespace().collect();
+    // utime and stime: fields 14 and 15 (1-based), i.e. 11 and 12 after the state.
+    let ticks: f64 = f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap();
+    ticks / clock_ticks()
+}
+
+fn clock_ticks() -> f64 {
+    // _SC_CLK_TCK is 100 on every Linux this runs on; read it anyway.
+    extern "C" {
+        fn sysconf(name: i32) -> i64;
+    }
+    // SAFETY: sysconf has no preconditions; 2 is _SC_CLK_TCK on Linux.
+    let t = unsafe { sysconf(2) };
+    if t > 0 {
+        t as f64
+    } else {
+        100.0
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let a: Vec<String> = std::env::args().skip(1).collect();
+    assert!(
+        a.len() == 4,
+        "usage: ingest_bench <web_base> <pusher_url_template> <chatroom_id> pusher|centrifugo"
+    );
+    let mut cfg = ChatConfig::local(&a[0], &a[1], a[2].parse().expect("chatroom id"), None);
+    cfg.transport = match a[3].as_str() {
+        "pusher" => TransportChoice::Pusher,
+        "centrifugo" => TransportChoice::Centrifugo,
+        t => panic!("transport {t}: pusher or centrifugo"),
+    };
+    let (handle, mut rx) = kick_chat::spawn(cfg);
+    let msgs = Arc::new(AtomicU64::new(0));
+    let m2 = msgs.clone();
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let mut ready = Some(ready_tx);
+        // A consumer takes what has arrived in one go, as the app's chat
+        // service does (it batches per frame anyway).
+        let mut buf = Vec::with_capacity(256);
+        while rx.recv_many(&mut buf, 256).await > 0 {
+            for ev in buf.drain(..) {
+                match ev {
+                    ChatEvent::Message(_) => {
+                        m2.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ChatEvent::State(ConnectionState::Connected { .. }) => {
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    });
+    ready_rx.await.expect("connected");
+    println!("{{\"ready\":true}}");
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let (mut m0, mut c0, mut t0) = (0u64, 0.0f64, Instant::now());
+    while let Ok(Some(line)) = lines.next_line().await {
+        match line.trim() {
+            "start" => {
+                (m0, c0, t0) = (msgs.load(Ordering::Relaxed), cpu_seconds(), Instant::now());
+            }
+            "stop" => {
+                let (m, c, t) = (msgs.load(Ordering::Relaxed), cpu_seconds(), t0.elapsed());
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "messages": m - m0,
+                        "cpu_s": c - c0,
+                        "wall_s": t.as_secs_f64(),
+                        "frames_total": handle.stats.get(&handle.stats.frames),
+                        "duplicates_total": handle.stats.get(&handle.stats.duplicates),
+                    })
+                );
+            }
+            "quit" => break,
+            _ => {}
+        }
+    }
+    handle.stop();
+}

@@ -1,0 +1,154 @@
+// Benchmark: cold start of the real window, from the process's start (its
+// start time in /proc, 10 ms resolution) to a screen a person can use, next
+// to a minimal Tauri v2 window. WebDriver launches each app; a script in the
+// page watches every frame for the screen and reports the wall-clock time it
+// was first there. Run through run.sh:
+//
+//     MINIMAL_APP=... KICKSTAND_APP=... STORE_SESSION=.../store_session \
+//       bash e2e/run.sh bench startup
+//
+// Targets (STARTUP_TARGETS, default all, REPS each, interleaved):
+//   minimal  the hello-world window: its heading on screen
+//   demo     Kickstand in demo mode: the login screen (its button), then the
+//            dashboard's data (the channel title) after the login click
+//   offline  Kickstand in Kick mode with a stored login and Kick unreachable
+//            (a closed port): the restoring screen (issue #7: within 1 s)
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { remote } from 'webdriverio';
+
+const REPS = Number(process.env.REPS || 5);
+const targets = (process.env.STARTUP_TARGETS || 'minimal,demo,offline').split(',');
+const APP = process.env.KICKSTAND_APP;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Epoch ms of a process's start: /proc/<pid>/stat starttime is in clock
+ *  ticks since boot, /proc/uptime is seconds since boot (same clock). */
+function startedAtMs(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const up = Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+  const now = Date.now();
+  return now - up * 1000 + ticks * 10;
+}
+
+/** The newest process running `exe` (the one WebDriver just started). */
+function newestPid(exe) {
+  const real = fs.realpathSync(exe);
+  let best = null;
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${d}/exe`) !== real) continue;
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+      if (!best || ticks > best.ticks) best = { pid: Number(d), ticks };
+    } catch { /* not ours, or gone */ }
+  }
+  return best?.pid;
+}
+
+/** In the page: the first frame where `sel` is on screen (with text, if asked). */
+const WATCH = (sel, needText, done) => {
+  const shown = () => {
+    const el = document.querySelector(sel);
+    if (!el) return false;
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && (!needText || el.textContent.trim().length > 0);
+  };
+  if (shown()) { done({ t: Date.now(), already: true }); return; }
+  const frame = () => (shown() ? done({ t: Date.now(), already: false }) : requestAnimationFrame(frame));
+  requestAnimationFrame(frame);
+};
+
+async function launch(app, wrapperEnv) {
+  let application = app;
+  if (wrapperEnv) {
+    // WebDriver starts the binary it is given: a wrapper sets the environment.
+    application = path.join(os.tmpdir(), `kickstand-start-${process.pid}.sh`);
+    const env = Object.entries(wrapperEnv).map(([k, v]) => `${k}='${v}'`).join(' ');
+    fs.writeFileSync(application, `#!/bin/sh\nexec env ${env} '${app}' "$@"\n`, { mode: 0o755 });
+  }
+  const t0 = Date.now();
+  const browser = await remote({
+    hostname: '127.0.0.1', port: Number(process.env.WEBDRIVER_PORT || 4444), logLevel: 'warn',
+    capabilities: { 'tauri:options': { application } },
+  });
+  const pid = newestPid(app);
+  return { browser, pid, startMs: pid ? startedAtMs(pid) : t0, sessionMs: Date.now() - t0 };
+}
+
+async function watch(browser, sel, needText = false, timeout = 30000) {
+  browser.setTimeout({ script: timeout });
+  return browser.executeAsync(WATCH, sel, needText);
+}
+
+const results = [];
+const record = (r) => { results.push(r); console.error(JSON.stringify(r)); };
+
+for (let rep = 0; rep < REPS; rep++) {
+  for (const target of targets) {
+    if (target === 'minimal' && process.env.MINIMAL_APP) {
+      const { browser, startMs, sessionMs } = await launch(process.env.MINIMAL_APP);
+      try {
+        const r = await watch(browser, '[data-testid="hello"]');
+        record({ target, rep, first_screen_ms: r.t - startMs, already: r.already, session_ms: sessionMs });
+      } finally { await browser.deleteSession(); }
+    } else if (target === 'demo') {
+      const { browser, startMs, sessionMs } = await launch(APP);
+      try {
+        const r = await watch(browser, '[data-testid="login-button"]');
+        // The login click, then the first frame with the channel's title.
+        const d = await browser.executeAsync((done) => {
+          const t0 = Date.now();
+          document.querySelector('[data-testid="login-button"]').click();
+          const frame = () => {
+            const el = document.querySelector('[data-testid="live-title"]');
+            if (el && el.textContent.trim()) done({ t: Date.now(), click_to_data_ms: Date.now() - t0 });
+            else requestAnimationFrame(frame);
+          };
+          requestAnimationFrame(frame);
+        });
+        record({
+          target, rep, first_screen_ms: r.t - startMs, already: r.already, session_ms: sessionMs,
+          click_to_data_ms: d.click_to_data_ms, start_to_data_ms: d.t - startMs,
+        });
+      } finally { await browser.deleteSession(); }
+    } else if (target === 'offline') {
+      // A stored login (in this run's keyring), Kick at a closed port.
+      execFileSync(process.env.STORE_SESSION, { stdio: 'ignore' });
+      const closed = 'http://127.0.0.1:9';
+      const { browser, startMs, sessionMs } = await launch(APP, {
+        KICKSTAND_MODE: 'kick', KICKSTAND_OAUTH_BASE: closed, KICKSTAND_API_BASE: closed,
+        KICKSTAND_WEB_BASE: closed, KICKSTAND_SITE_BASE: closed,
+      });
+      try {
+        const r = await watch(browser, '[data-testid="restoring"]');
+        const problem = await browser.execute(() => document.querySelector('[data-testid="restoring"]')?.textContent?.trim().slice(0, 160));
+        record({ target, rep, first_screen_ms: r.t - startMs, already: r.already, session_ms: sessionMs, screen: problem });
+      } finally { await browser.deleteSession(); }
+    }
+    await sleep(1500);
+  }
+}
+
+const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length ? s[Math.floor((s.length - 1) / 2)] : null; };
+const summary = {};
+for (const t of targets) {
+  const rs = results.filter((r) => r.target === t);
+  if (!rs.length) continue;
+  summary[t] = {
+    n: rs.length,
+    first_screen_ms: { median: med(rs.map((r) => r.first_screen_ms)), min: Math.min(...rs.map((r) => r.first_screen_ms)), max: Math.max(...rs.map((r) => r.first_screen_ms)) },
+    already_on_screen_when_watched: rs.filter((r) => r.already).length,
+  };
+  if (t === 'demo') {
+    summary[t].click_to_data_ms = { median: med(rs.map((r) => r.click_to_data_ms)) };
+    summary[t].start_to_data_ms = { median: med(rs.map((r) => r.start_to_data_ms)) };
+  }
+}
+summary.load1 = os.loadavg()[0];
+console.log(JSON.stringify({ date: new Date().toISOString(), summary }, null, 1));
+if (process.env.STARTUP_JSON) fs.writeFileSync(process.env.STARTUP_JSON, JSON.stringify({ results, summary }, null, 1));
