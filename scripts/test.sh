@@ -4,6 +4,7 @@
 #  2. Rust unit + integration tests against the local fake Kick, and the
 #     Tauri command set on the mock runtime; the generated TS bindings must
 #     not drift from the Rust types;
+#     the fuzz targets' seed and regression inputs replay (docs/FUZZING.md);
 #  3. the real OS keyring (Secret Service in a private D-Bus session) and
 #     the no-keyring path;
 #  4. the web UI: type check and Vitest;
@@ -27,6 +28,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 stage "cargo test (workspace)"
 cargo test --workspace --locked
+stage "fuzz corpus: every seed and past crash input through the fuzz targets' checks (no fuzzer)"
+(cd fuzz && CARGO_TARGET_DIR="$ROOT/target" cargo test --locked -q)
 stage "TypeScript bindings match the Rust types"
 git diff --exit-code -- ui/src/lib/bindings.ts || {
   echo "ui/src/lib/bindings.ts changed: commit the regenerated bindings" >&2; exit 1; }

@@ -92,6 +92,40 @@ describe('chat panel', () => {
     expect(rendered).toBeLessThan(80);
   });
 
+  it('finds a line again after the history was trimmed (its index moves)', () => {
+    chat.apply(batch(Array.from({ length: MAX_ITEMS }, (_, i) => line(i))));
+    chat.apply(batch(Array.from({ length: 300 }, (_, i) => line(MAX_ITEMS + i))));
+    expect(chat.rows[0].key).toBe('m300');
+    // Deleted after 300 rows left the front: the same row changes, none is added.
+    chat.apply(batch([line(1000, { deleted: true })]));
+    expect(chat.rows.length).toBe(MAX_ITEMS);
+    expect(chat.rows.filter((r) => r.key === 'm1000').length).toBe(1);
+    const row = chat.rows[1000 - 300];
+    expect(row.key).toBe('m1000');
+    expect(row.type === 'line' && row.line.deleted).toBe(true);
+    // A line that already left the history comes back as a new row at the end.
+    chat.apply(batch([line(5)]));
+    expect(chat.rows[chat.rows.length - 1].key).toBe('m5');
+    expect(chat.appended).toBeGreaterThanOrEqual(MAX_ITEMS + 301);
+  });
+
+  it('applies the batches that arrive within one frame together, in order', async () => {
+    backend([line(1)]);
+    render(ChatPanel, { me: 'DemoStreamer' });
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(chat.rows.map((r) => r.key)).toEqual(['m1']));
+    const before = chat.appended;
+    stream.send(batch([line(2), line(3)]));
+    stream.send(batch([line(4), line(2, { deleted: true })]));
+    stream.send(batch([line(5)]));
+    // Nothing is applied until the next frame, then all of it at once.
+    expect(chat.rows.map((r) => r.key)).toEqual(['m1']);
+    await waitFor(() => expect(chat.rows.map((r) => r.key)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']));
+    expect(chat.appended - before).toBe(4);
+    const m2 = chat.rows[1];
+    expect(m2.type === 'line' && m2.line.deleted).toBe(true);
+  });
+
   it('applies batches from the chat stream, marks deletions and mentions', async () => {
     backend();
     render(ChatPanel, { me: 'DemoStreamer' });
