@@ -31,14 +31,14 @@ done
 grep -q "^Recommends:.*gnome-keyring" <<<"$CONTROL" || fail "Recommends lacks a Secret Service provider"
 grep -q "^Section: video" <<<"$CONTROL" || fail "Section is not video"
 
-FILES=$(dpkg-deb -c "$DEB" | awk '{print $6}')
-for f in ./usr/bin/kickstand ./usr/share/applications/Kickstand.desktop; do
+FILES=$(dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's|^\./||')
+for f in usr/bin/kickstand usr/share/applications/Kickstand.desktop usr/share/doc/kickstand/copyright; do
   grep -qx "$f" <<<"$FILES" || fail "missing $f"
 done
 for s in 16x16 24x24 32x32 48x48 64x64 128x128 256x256 512x512; do
-  grep -q "^./usr/share/icons/hicolor/$s/apps/kickstand.png$" <<<"$FILES" || fail "missing the $s icon"
+  grep -q "^usr/share/icons/hicolor/$s/apps/kickstand.png$" <<<"$FILES" || fail "missing the $s icon"
 done
-grep -q "^./usr/share/doc/kickstand/copyright$" <<<"$FILES" || fail "missing the licence (copyright file)"
+
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT

@@ -5,7 +5,7 @@
 // load the Vite dev server URL, a page anyone on localhost:5173 could serve,
 // with full access to the commands.
 #[cfg(all(not(debug_assertions), not(feature = "custom-protocol")))]
-compile_error!("release builds need the embedded UI: build with `--features custom-protocol` (the Tauri CLI does)");
+compile_error!("release builds need the embedded UI: build with `--features custom-protocol` (scripts/deb.sh does)");
 
 mod commands;
 mod events;

@@ -153,6 +153,13 @@ async fn main() {
         let r1 = settle(&fake, Duration::from_millis(300)).await;
         let first = take(&counts);
         handle.poke();
+        // The poked poll waits for the livestreams budget (counted from the
+        // first poll's start): wait for it to begin, then for it to end.
+        let budget = poller::budget_gap(poller::livestream_calls(n), cfg.livestreams_per_minute);
+        let deadline = Instant::now() + budget + Duration::from_secs(5);
+        while api_requests(&fake).await == r1 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let r2 = settle(&fake, Duration::from_millis(300)).await;
         let second = take(&counts);
         let interval = Duration::from_millis(handle.last().expect("a snapshot").interval_ms);

@@ -20,14 +20,15 @@ pub struct PollConfig {
     pub idle_interval: Duration,
     /// Ceiling for backoff after 429 or errors.
     pub max_backoff: Duration,
-    /// Budget of `users/livestreams` calls per minute. Kick allows about 100
-    /// per minute on livestreams (API.md §4.3); polls are spaced so that
+    /// Budget of `users/livestreams` calls per minute. API.md §4.3 reports
+    /// about 100 requests per minute on Kick's livestreams listing; the
+    /// per-user lookup is assumed to share that limit. Polls are spaced so that
     /// ⌈N/100⌉ calls per poll stay within this, pokes (edits, going live)
     /// included.
     pub livestreams_per_minute: u32,
 }
 
-/// Half of Kick's ~100 livestreams requests per minute (API.md §4.3).
+/// Half of the ~100 requests per minute API.md §4.3 reports for Kick's livestreams.
 pub const LIVESTREAMS_PER_MINUTE: u32 = 50;
 
 impl Default for PollConfig {
@@ -157,19 +158,21 @@ pub fn spawn<S: LiveSource>(
     tokio::spawn(async move {
         let mut state = PollState::default();
         let mut interval = cfg.idle_interval;
-        // When the last poll ran and the livestreams calls it made: the next
-        // one waits for the budget, also when poked.
-        let mut last_poll: Option<(tokio::time::Instant, u32)> = None;
+        // The earliest the next poll may start, also when poked: the
+        // livestreams budget counted from the last poll's start, and after a
+        // 429 the whole backoff (an edit's poke must not hit Kick again at once).
+        let mut not_before: Option<tokio::time::Instant> = None;
         loop {
-            let slugs = h.watchlist.lock().unwrap().clone();
-            if let Some((at, calls)) = last_poll {
-                let ready = at + budget_gap(calls, cfg.livestreams_per_minute);
+            if let Some(at) = not_before {
                 tokio::select! {
-                    _ = tokio::time::sleep_until(ready) => {}
+                    _ = tokio::time::sleep_until(at) => {}
                     _ = h.stop.notified() => break,
                 }
             }
-            last_poll = Some((tokio::time::Instant::now(), livestream_calls(slugs.len())));
+            // Read after the wait: an edit made meanwhile is polled now.
+            let slugs = h.watchlist.lock().unwrap().clone();
+            let started = tokio::time::Instant::now();
+            let gap = budget_gap(livestream_calls(slugs.len()), cfg.livestreams_per_minute);
             let (snapshot, outcome, channel) =
                 poll_once(&source, &mut state, &slugs, interval, &cfg).await;
             if outcome == Outcome::LoginDead {
@@ -178,8 +181,12 @@ pub fn spawn<S: LiveSource>(
                 on_dead_login();
                 break;
             }
-            interval = next_interval(interval, outcome, &cfg)
-                .max(budget_gap(livestream_calls(slugs.len()), cfg.livestreams_per_minute));
+            interval = next_interval(interval, outcome, &cfg).max(gap);
+            not_before = Some(if outcome == Outcome::RateLimited {
+                tokio::time::Instant::now() + interval
+            } else {
+                started + gap
+            });
             let snapshot = LiveSnapshot {
                 interval_ms: interval.as_millis() as u64,
                 ..snapshot
@@ -409,6 +416,54 @@ mod tests {
             let per_min = c as f64 * 60.0 / budget_gap(c, 50).as_secs_f64();
             assert!(per_min <= 50.0 + 1e-9, "{n}: {per_min}");
         }
+    }
+
+    /// A Kick that answers every call with 429 and counts the calls.
+    struct Limited(Arc<std::sync::atomic::AtomicU32>);
+    impl Limited {
+        fn err() -> kick_api::Error {
+            kick_api::Error::RateLimited {
+                endpoint: "channels",
+                status: 429,
+                attempts: 1,
+                retry_after: None,
+            }
+        }
+    }
+    impl LiveSource for Limited {
+        async fn own_channel(&self) -> Result<ChannelView, kick_api::Error> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Err(Self::err())
+        }
+        async fn resolve_slugs(
+            &self,
+            _: &[String],
+        ) -> Result<Vec<SlugResolution>, kick_api::Error> {
+            Err(Self::err())
+        }
+        async fn live_by_ids(
+            &self,
+            _: &[kick_api::UserId],
+        ) -> Result<HashMap<kick_api::UserId, LiveEntry>, kick_api::Error> {
+            Err(Self::err())
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poke_after_a_429_waits_for_the_backoff() {
+        let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let n = || calls.load(std::sync::atomic::Ordering::SeqCst);
+        let h = spawn(Limited(calls.clone()), vec![], cfg(), |_| {}, || {});
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(n(), 1);
+        // The streamer edits the title: a poke. Kick said 429, so the
+        // backoff (2 × the idle interval) holds.
+        h.poke();
+        tokio::time::sleep(Duration::from_secs(59)).await;
+        assert_eq!(n(), 1, "a poke went to Kick during the 429 backoff");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert_eq!(n(), 2);
+        h.stop();
     }
 
     #[test]

@@ -26,6 +26,7 @@ class ChatStore {
   private base = 0;
   /** Batches that arrived since the last frame (applied together, once per frame). */
   private pending: ChatBatch[] = [];
+  private pendingItems = 0;
 
   /** Turns chat on and opens the stream; its first batch is the history. */
   async start(chatroomId: number | null) {
@@ -36,19 +37,21 @@ class ChatStore {
       if (first) {
         first = false;
         this.pending = [];
+        this.pendingItems = 0;
         this.apply(b, true);
         return;
       }
       // The backend sends at most one batch per ~16 ms, but its timer is not
       // the window's: two batches can land in one frame. Apply once per frame.
+      // A hidden or minimised window draws no frames: apply at once there,
+      // and never hold more than a history's worth waiting for a frame.
       this.pending.push(b);
-      if (this.pending.length === 1) {
+      this.pendingItems += b.items.length;
+      const hidden = typeof document !== 'undefined' && document.hidden;
+      if (hidden || this.pendingItems >= MAX_ITEMS) this.flush();
+      else if (this.pending.length === 1) {
         nextFrame(() => {
-          if (this.stream !== stream) return;
-          const bs = this.pending;
-          this.pending = [];
-          if (bs.length === 1) this.apply(bs[0]);
-          else if (bs.length) this.apply({ status: bs[bs.length - 1].status, items: bs.flatMap((x) => x.items) });
+          if (this.stream === stream) this.flush();
         });
       }
     };
@@ -57,9 +60,19 @@ class ChatStore {
     if (first) this.status = status;
   }
 
+  /** Applies the batches waiting for a frame, as one. */
+  private flush() {
+    const bs = this.pending;
+    this.pending = [];
+    this.pendingItems = 0;
+    if (bs.length === 1) this.apply(bs[0]);
+    else if (bs.length) this.apply({ status: bs[bs.length - 1].status, items: bs.flatMap((x) => x.items) });
+  }
+
   async stop() {
     this.stream = null;
     this.pending = [];
+    this.pendingItems = 0;
     this.status = await api.chatStop();
   }
 
@@ -92,12 +105,14 @@ class ChatStore {
       rows = rows.slice(drop);
     }
     this.rows = rows;
-    if (added) this.appended += added;
+    // A history that replaces the rows is not new messages.
+    if (added && !replace) this.appended += added;
   }
 
   clear() {
     this.stream = null;
     this.pending = [];
+    this.pendingItems = 0;
     this.seqOf.clear();
     this.base = 0;
     this.rows = [];

@@ -126,6 +126,20 @@ describe('chat panel', () => {
     expect(m2.type === 'line' && m2.line.deleted).toBe(true);
   });
 
+  it('applies at once while the window is hidden (no frames come)', async () => {
+    backend([line(1)]);
+    render(ChatPanel, { me: 'DemoStreamer' });
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(chat.rows.map((r) => r.key)).toEqual(['m1']));
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+    try {
+      stream.send(batch([line(2)]));
+      expect(chat.rows.map((r) => r.key)).toEqual(['m1', 'm2']);
+    } finally {
+      delete (document as unknown as Record<string, unknown>).hidden;
+    }
+  });
+
   it('applies batches from the chat stream, marks deletions and mentions', async () => {
     backend();
     render(ChatPanel, { me: 'DemoStreamer' });

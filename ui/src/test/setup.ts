@@ -30,3 +30,13 @@ if (!('Path2D' in globalThis)) {
     }
   };
 }
+
+// jsdom has no layout, hence no ResizeObserver (Svelte's bind:clientHeight
+// uses one); elements there have no size to report anyway.
+if (!('ResizeObserver' in globalThis)) {
+  globalThis.ResizeObserver = class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  } as unknown as typeof ResizeObserver;
+}
