@@ -28,7 +28,13 @@ if [ "${1:-test}" = obs ]; then
 fi
 export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 
-cleanup() { kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"; }
+# The web view starts the document portal, which mounts a FUSE folder in the
+# cache folder: unmount it, or the folder cannot be removed.
+cleanup() {
+  kill $(jobs -p) 2>/dev/null || true
+  fusermount -uz "$WORK/cache/doc" 2>/dev/null || true
+  rm -rf "$WORK" 2>/dev/null || true
+}
 trap cleanup EXIT
 
 # Another run on this machine (tests, another benchmark) can use its own display and port.

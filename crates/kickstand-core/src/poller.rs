@@ -453,7 +453,13 @@ mod tests {
     async fn a_poke_after_a_429_waits_for_the_backoff() {
         let calls = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let n = || calls.load(std::sync::atomic::Ordering::SeqCst);
-        let h = spawn(Limited(calls.clone()), vec![], cfg(), |_| {}, || {});
+        let h = spawn(
+            Limited(calls.clone()),
+            cfg(),
+            vec![],
+            Arc::new(|_| {}),
+            Arc::new(|| {}),
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert_eq!(n(), 1);
         // The streamer edits the title: a poke. Kick said 429, so the
