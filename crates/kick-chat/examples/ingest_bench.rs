@@ -10,6 +10,10 @@
 //! time of THIS process (user+system, all threads, `/proc/self/stat`) since
 //! the snapshot; `quit` ends.
 
+// The app's allocator (src-tauri/src/main.rs): measured as it ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use kick_chat::{ChatConfig, ChatEvent, ConnectionState, TransportChoice};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
