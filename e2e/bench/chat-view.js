@@ -17,10 +17,12 @@ try {
   await (await $t('login-button')).click();
   await (await $t('chat-toggle')).waitForDisplayed({ timeout: 15000 });
   // Chat is on from login; turn it on only if it is not.
-  await browser.pause(1000);
-  if ((await (await $t('chat-state')).getText()) === 'Off') await (await $t('chat-toggle')).click();
-  await browser.waitUntil(async () => (await (await $t('chat-state')).getText()).startsWith('Connected'), { timeout: 15000 });
-  const transport = await (await $t('chat-state')).getText();
+  await browser.pause(500);
+  if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
+  // The state's text from the page (WebDriver's getText read it empty in the release build).
+  const state = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
+  await browser.waitUntil(async () => (await state()).startsWith('Connected'), { timeout: 15000 });
+  const transport = await state();
   const demo = JSON.parse(fs.readFileSync(process.env.KICKSTAND_DEMO_INFO_FILE, 'utf8'));
   await fetch(`${demo.api_base}/_fake/realtime/rate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: RATE }) });
   await new Promise((r) => setTimeout(r, 2000)); // fill the history first

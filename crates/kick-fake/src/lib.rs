@@ -248,9 +248,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         redirect_uris: config.redirect_uris.clone(),
     };
     let kind = config.webhook_key;
-    let webhook_keys = tokio::task::spawn_blocking(move || webhooks::WebhookKeys::generate(kind))
-        .await
-        .map_err(std::io::Error::other)?;
+    let webhook_keys = webhooks::WebhookKeys::generate(kind);
     let (events, _) = broadcast::channel(1024);
     let (chat_rate, activity_timeout) = (config.chat_rate, config.pusher_activity_timeout);
     let ingest_state = match config.ingest {

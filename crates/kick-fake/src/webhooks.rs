@@ -80,9 +80,17 @@ impl Default for WebhookState {
     }
 }
 
+/// The fake's webhook signing key. RSA-2048 generation takes 0.2–0.3 s, which
+/// was most of the demo's start (the window waits for the demo's fake): the
+/// pair is made on a thread of its own while the fake starts serving, and the
+/// first use (the public key route, a signature) waits for it if it must.
 pub struct WebhookKeys {
     pub kind: WebhookKeyType,
-    pub public_pem: String,
+    pair: std::sync::Arc<std::sync::OnceLock<KeyPair>>,
+}
+
+struct KeyPair {
+    public_pem: String,
     signer: Signer,
 }
 
@@ -99,9 +107,8 @@ impl std::fmt::Debug for WebhookKeys {
     }
 }
 
-impl WebhookKeys {
-    /// A fresh key pair (RSA-2048 takes a moment: call off the async runtime).
-    pub fn generate(kind: WebhookKeyType) -> Self {
+impl KeyPair {
+    fn generate(kind: WebhookKeyType) -> Self {
         use rsa::pkcs8::{EncodePublicKey, LineEnding};
         let mut rng = rand::thread_rng();
         match kind {
@@ -111,8 +118,7 @@ impl WebhookKeys {
                     .to_public_key()
                     .to_public_key_pem(LineEnding::LF)
                     .expect("PEM encoding");
-                WebhookKeys {
-                    kind,
+                KeyPair {
                     public_pem,
                     signer: Signer::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(private))),
                 }
@@ -123,13 +129,35 @@ impl WebhookKeys {
                     .verifying_key()
                     .to_public_key_pem(LineEnding::LF)
                     .expect("PEM encoding");
-                WebhookKeys {
-                    kind,
+                KeyPair {
                     public_pem,
                     signer: Signer::Ed25519(Box::new(sk)),
                 }
             }
         }
+    }
+}
+
+impl WebhookKeys {
+    /// A fresh key pair, generated in the background (see the type).
+    pub fn generate(kind: WebhookKeyType) -> Self {
+        let pair = std::sync::Arc::new(std::sync::OnceLock::new());
+        let p = pair.clone();
+        std::thread::spawn(move || {
+            p.get_or_init(|| KeyPair::generate(kind));
+        });
+        WebhookKeys { kind, pair }
+    }
+
+    /// The pair; blocks until the background generation is done (at most a
+    /// few hundred ms, only right after start).
+    fn pair(&self) -> &KeyPair {
+        self.pair.get_or_init(|| KeyPair::generate(self.kind))
+    }
+
+    /// The public key, PEM, as `GET /public/v1/public-key` serves it.
+    pub fn public_pem(&self) -> &str {
+        &self.pair().public_pem
     }
 
     /// Base64 signature over `message_id.timestamp.body`, as Kick sends it.
@@ -140,7 +168,7 @@ impl WebhookKeys {
         signed.extend_from_slice(timestamp.as_bytes());
         signed.push(b'.');
         signed.extend_from_slice(body);
-        let sig: Vec<u8> = match &self.signer {
+        let sig: Vec<u8> = match &self.pair().signer {
             Signer::Rsa(k) => {
                 use rsa::signature::{SignatureEncoding, Signer as _};
                 k.sign(&signed).to_vec()

@@ -14,7 +14,10 @@ fn main() {
     let store = KeyringStore::default();
     let now = chrono::Utc::now();
     store
-        .set(secrets::CLIENT_ID, &Secret::new("01BENCHCLIENTID0000000000"))
+        .set(
+            secrets::CLIENT_ID,
+            &Secret::new("01BENCHCLIENTID0000000000"),
+        )
         .expect("keyring: client id");
     store
         .set(secrets::CLIENT_SECRET, &Secret::new("bench-client-secret"))

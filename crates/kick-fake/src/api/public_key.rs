@@ -13,5 +13,5 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn public_key(State(fake): State<AppState>) -> Response {
-    ok(json!({ "public_key": fake.webhook_keys.public_pem }))
+    ok(json!({ "public_key": fake.webhook_keys.public_pem() }))
 }
