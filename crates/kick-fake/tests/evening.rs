@@ -130,7 +130,7 @@ async fn quiet(rx: &mut mpsc::UnboundedReceiver<Received>, d: Duration) {
 }
 
 fn verifier(fake: &RunningFake) -> WebhookVerifier {
-    WebhookVerifier::with_key(&fake.state.webhook_keys.public_pem()).unwrap()
+    WebhookVerifier::with_key(fake.state.webhook_keys.public_pem()).unwrap()
 }
 
 /// (channel, event name, data) as the hub publishes them to both transports.
@@ -662,7 +662,7 @@ async fn webhook_knobs_do_what_they_say() {
             h["Kick-Event-Message-Timestamp"].to_str().unwrap(),
             &b,
         );
-        let lenient = WebhookVerifier::with_key(&fake.state.webhook_keys.public_pem())
+        let lenient = WebhookVerifier::with_key(fake.state.webhook_keys.public_pem())
             .unwrap()
             .max_skew(Duration::from_secs(3600));
         lenient.verify(&h, &b).await.expect("signed all the same");
