@@ -2,13 +2,16 @@
 # End-to-end tests of the real Kickstand window: Xvfb + a D-Bus session with
 # an unlocked gnome-keyring + tauri-driver/WebKitWebDriver + webdriverio,
 # against the app's embedded fake Kick (demo mode).
-# Expects the app built with the embedded UI: target/debug/kickstand.
+# Expects the app built with the embedded UI: target/debug/kickstand (or in
+# $CARGO_TARGET_DIR), and kick-fake beside it for the official clients' tests.
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd .. && pwd)
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export PATH="$CARGO_HOME/bin:$PATH"
-APP="${KICKSTAND_APP:-$ROOT/target/debug/kickstand}"
+TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
+export KICK_FAKE="${KICK_FAKE:-$TARGET/debug/kick-fake}"
+APP="${KICKSTAND_APP:-$TARGET/debug/kickstand}"
 [ -x "$APP" ] || { echo "e2e: build the app first (cargo build --features custom-protocol)" >&2; exit 1; }
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
 # Reinstall when the lockfile changed since the last install (new test deps).

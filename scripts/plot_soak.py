@@ -18,15 +18,18 @@ def main(src: str, dst: str) -> None:
     if not rows:
         sys.exit(f"{src}: no samples")
     t = [float(r["t_s"]) / 60 for r in rows]
-    series = [
-        ("pss_total_mib", "total (app + WebKit)", 2.0),
-        ("web_mib", "WebKitWebProcess", 1.0),
-        ("app_mib", "kickstand (Rust)", 1.0),
-        ("network_mib", "WebKitNetworkProcess", 1.0),
-    ]
+    col = lambda key: [float(r[key]) for r in rows]  # noqa: E731
     fig, ax = plt.subplots(figsize=(9, 4.5), dpi=110)
-    for key, label, width in series:
-        ax.plot(t, [float(r[key]) for r in rows], label=label, linewidth=width)
+    ax.plot(t, col("pss_total_mib"), label="total (app + WebKit)", linewidth=2.0)
+    ax.plot(t, col("app_mib"), label="kickstand (Rust)", linewidth=1.0)
+    # Runs before the benchmark matched WebKit's cut process names had the
+    # web and network processes under "other": plot them as one line then.
+    if any(col("web_mib")):
+        ax.plot(t, col("web_mib"), label="WebKitWebProcess", linewidth=1.0)
+        ax.plot(t, col("network_mib"), label="WebKitNetworkProcess", linewidth=1.0)
+    else:
+        webkit = [a - b for a, b in zip(col("pss_total_mib"), col("app_mib"))]
+        ax.plot(t, webkit, label="WebKit processes (web + network)", linewidth=1.0)
     total = [float(r["pss_total_mib"]) for r in rows]
     first = sum(total[:6]) / len(total[:6])
     last = sum(total[-6:]) / len(total[-6:])

@@ -31,7 +31,7 @@ if [ "${1:-}" = "--inside" ]; then
   for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DISP" ] && break; sleep 0.05; done
   export DISPLAY=":$DISP" KICKSTAND_REAL_OBS=1
   # Arguments go to the test binaries: a name filter, --nocapture, …
-  cargo test --offline --locked -p obs-link --tests -- --test-threads=1 "$@"
+  cargo test --offline --locked --workspace --test mock_obs --test real_obs -- --test-threads=1 "$@"
   if [ $# -eq 0 ]; then
     # The window end to end: the app (demo, with a real RTMP ingest) and OBS.
     kill $XVFB 2>/dev/null || true
@@ -50,9 +50,9 @@ fi
 
 # Build first, outside the namespace (it may need the registry): the tests,
 # the app with its embedded UI, and the end-to-end tools.
-cargo test --locked -p obs-link --tests --no-run
+cargo test --locked --workspace --test mock_obs --test real_obs --no-run
 (cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run build >/dev/null)
-cargo build --features custom-protocol --locked
+cargo build --workspace --bins --features kickstand/custom-protocol --locked
 command -v tauri-driver >/dev/null || cargo install tauri-driver --version ^2 --locked
 (cd e2e && { [ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] \
   || npm ci --no-audit --no-fund --loglevel=error; })

@@ -26,6 +26,8 @@ cargo fmt --all -- --check
 stage "cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# Every cargo command below selects --workspace: a `-p <crate>` build
+# resolves dependency features for that crate alone and recompiles ~100 of them.
 stage "cargo test (workspace)"
 cargo test --workspace --locked
 stage "fuzz corpus: every seed and past crash input through the fuzz targets' checks (no fuzzer)"
@@ -39,10 +41,10 @@ KR=$(mktemp -d)
 mkdir -p "$KR/home" "$KR/data" "$KR/config"
 HOME="$KR/home" XDG_DATA_HOME="$KR/data" XDG_CONFIG_HOME="$KR/config" KICKSTAND_REAL_KEYRING=1 \
   dbus-run-session -- bash -c 'echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1;
-    cargo test -p kickstand-core --test keyring --locked -- --nocapture' 2> >(grep -v "Failed to set fd limit" >&2)
+    cargo test --workspace --test keyring --locked -- --nocapture' 2> >(grep -v "Failed to set fd limit" >&2)
 rm -rf "$KR"
 stage "no keyring: a plain message, no crash"
-env -u DBUS_SESSION_BUS_ADDRESS KICKSTAND_NO_KEYRING=1 cargo test -p kickstand-core --test keyring --locked
+env -u DBUS_SESSION_BUS_ADDRESS KICKSTAND_NO_KEYRING=1 cargo test --workspace --test keyring --locked
 
 if [ -f ui/src/main.ts ]; then
   stage "web UI: svelte-check and Vitest; the generated licences are current"
@@ -53,8 +55,9 @@ fi
 if [ -d e2e/tests ]; then
   stage "end to end: the real window under Xvfb"
   (cd ui && npm run build)
-  cargo build --features custom-protocol --locked
-  cargo build -p kick-fake --locked   # for the pusher-js and centrifuge-js compatibility tests
+  # The app with its embedded UI, and kick-fake for the pusher-js and
+  # centrifuge-js compatibility tests, in one build (one feature resolution).
+  cargo build --workspace --bins --features kickstand/custom-protocol --locked
   bash e2e/run.sh
 fi
 

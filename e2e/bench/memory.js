@@ -130,7 +130,8 @@ try {
   while (Date.now() - t0 < SOAK * 1000) {
     const m = pss(APP);
     const part = (re) => m.procs.filter((p) => re.test(p.comm)).reduce((a, p) => a + p.kib, 0) / 1024;
-    const web = part(/WebProcess/); const net = part(/NetworkProc/);
+    // /proc comm names are cut to 15 characters: WebKitWebProces, WebKitNetworkPr.
+    const web = part(/WebProces/); const net = part(/NetworkPr/);
     const app = m.procs.filter((p) => p.comm === path.basename(APP).slice(0, 15)).reduce((a, p) => a + p.kib, 0) / 1024;
     const t = (Date.now() - t0) / 1000;
     rows.push([t.toFixed(0), m.total_mib, app, web, net, m.total_mib - app - web - net].map((x, i) => (i ? Number(x).toFixed(1) : x)).join(','));
