@@ -13,6 +13,9 @@ const SHOTS = process.env.E2E_SHOTS || '';
 let browser;
 let demo;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
+// The chat state's text as the page has it: WebKitWebDriver's getText reads
+// this span as "" (it is on screen: see the screenshots), textContent does not.
+const chatState = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
 
 async function fake(route, body) {
   const r = await fetch(`${demo.api_base}${route}`, {
@@ -57,7 +60,7 @@ test('the evening: feed once per action, redemption accepted at Kick, viewer cha
   // The feed needs the socket: chat on.
   await browser.pause(500);
   if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
-  await browser.waitUntil(async () => (await (await $t('chat-state')).getText()).startsWith('Connected'), { timeout: 15000 });
+  await browser.waitUntil(async () => (await chatState()).startsWith('Connected'), { timeout: 15000 });
   await browser.pause(500);
 
   // Go live (the demo's button): the demo evening starts and viewers are sampled.
