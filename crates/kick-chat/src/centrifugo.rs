@@ -2,7 +2,10 @@
 //! commands, replies, pushes, `\n` batching both ways, and the error and
 //! close-code policy. Sans-I/O: text in, values out.
 
+use crate::wire::{self, next, skip, Key, Lenient, Payload, U64Of};
+use serde::de::MapAccess;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// What a client sends. `id` > 0 and unique per connection.
 pub fn connect(id: u64, token: &str) -> String {
@@ -137,6 +140,25 @@ pub fn decode_data(v: &Value) -> Value {
 
 /// Parses one line (one JSON object).
 pub fn parse_line(line: &str) -> Result<Incoming, LineError> {
+    match parse_publication(line) {
+        Some(p) => Ok(Incoming::Push {
+            to: match p.to {
+                RawAddress::Channel(c) => Address::Channel(c.into_owned()),
+                RawAddress::Compact(id) => Address::Compact(id),
+                RawAddress::None => Address::None,
+            },
+            body: PushBody::Publication {
+                event: p.event.into_owned(),
+                data: p.data.into_value(),
+            },
+        }),
+        None => parse_line_value(line),
+    }
+}
+
+/// [`parse_line`] through a `Value` tree (what [`parse_publication`] does
+/// not read).
+pub(crate) fn parse_line_value(line: &str) -> Result<Incoming, LineError> {
     let v: Value = serde_json::from_str(line).map_err(|e| LineError(e.to_string()))?;
     let obj = v
         .as_object()
@@ -239,6 +261,132 @@ pub fn parse_line(line: &str) -> Result<Incoming, LineError> {
         ReplyBody::Other(obj.keys().find(|k| *k != "id").cloned().unwrap_or_default())
     };
     Ok(Incoming::Reply { id, body })
+}
+
+/// Where a publication is addressed, borrowed from its line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RawAddress<'a> {
+    Channel(Cow<'a, str>),
+    Compact(u64),
+    None,
+}
+
+/// A publication read without a `Value` tree: `data` as it came.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Publication<'a> {
+    pub to: RawAddress<'a>,
+    pub event: Cow<'a, str>,
+    pub data: Payload<'a>,
+}
+
+/// The line's object: only `push` matters here (the last one, as a `Value`
+/// map keeps the last of repeated keys).
+#[derive(Default)]
+struct Line<'a> {
+    push: Option<Push<'a>>,
+}
+
+#[derive(Default)]
+struct Push<'a> {
+    channel: Option<Cow<'a, str>>,
+    /// Present (then `u64_of`) or not.
+    id: Option<U64Of>,
+    /// Present (then `pub.data` as an envelope) or not.
+    publication: Option<Envelope<'a>>,
+}
+
+/// `pub.data` when it is an object: `{event, data}`.
+#[derive(Default)]
+struct Envelope<'a> {
+    /// `pub` was an object whose `data` was an object.
+    object: bool,
+    event: Option<Cow<'a, str>>,
+    data: Option<Payload<'a>>,
+}
+
+/// `pub`: its `data`, the envelope.
+#[derive(Default)]
+struct Pub<'a>(Envelope<'a>);
+
+impl<'de> Lenient<'de> for Line<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut l = Line::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "push" => l.push = Some(next(&mut map)?),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(l)
+    }
+}
+
+impl<'de> Lenient<'de> for Push<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut p = Push::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "channel" => p.channel = next(&mut map)?,
+                "id" => p.id = Some(next(&mut map)?),
+                "pub" => p.publication = Some(next::<Pub, _>(&mut map)?.0),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl<'de> Lenient<'de> for Pub<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut p = Pub::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "data" => p.0 = next(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(p)
+    }
+}
+
+impl<'de> Lenient<'de> for Envelope<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut e = Envelope {
+            object: true,
+            ..Envelope::default()
+        };
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "event" => e.event = next(&mut map)?,
+                "data" => e.data = Some(map.next_value()?),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(e)
+    }
+}
+
+/// The hot line, a publication with `pub.data` an object, read without a
+/// `Value` tree. `None` for anything else (pings, replies, other pushes, a
+/// `pub.data` sent as a string, broken lines): [`parse_line`] reads those.
+/// When `Some`, [`parse_line`] answers the same publication, with
+/// `data.into_value()` as its data.
+pub fn parse_publication(line: &str) -> Option<Publication<'_>> {
+    let push = wire::read::<Line>(line).ok()?.push?;
+    let env = push.publication?;
+    if !env.object {
+        return None;
+    }
+    let to = match (push.channel, push.id) {
+        (Some(c), _) if !c.is_empty() => RawAddress::Channel(c),
+        (_, Some(U64Of(Some(id)))) => RawAddress::Compact(id),
+        _ => RawAddress::None,
+    };
+    Some(Publication {
+        to,
+        event: env.event?,
+        data: env.data.unwrap_or(Payload::Json(Value::Null)),
+    })
 }
 
 /// Splits a frame on `\n`, skips empty lines, parses each line on its own

@@ -1,9 +1,12 @@
 //! Kick's `App\Events\ChatMessageEvent` (PUSHER.md §4.2) and emote markup (§5.1).
 
 use crate::negotiate::Transport;
+use crate::wire::{self, next, skip, Key, Lenient, Payload, U64Of, L};
 use chrono::{DateTime, Utc};
+use serde::de::{MapAccess, SeqAccess};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Badge {
@@ -128,6 +131,315 @@ impl ChatMessage {
                 ))
             }),
             paid_amount: d.get("gift").and_then(|g| g.get("amount")).and_then(u64_of),
+        })
+    }
+
+    /// The same as [`ChatMessage::from_data`] on the parsed `text`, read
+    /// straight from the text. `Err` when the text is not JSON, or holds
+    /// something only the `Value` path reads exactly (then use that).
+    pub fn from_json(text: &str) -> serde_json::Result<Option<ChatMessage>> {
+        wire::read::<MessageData>(text).map(MessageData::message)
+    }
+}
+
+/// A `ChatMessageEvent`'s data read straight from its JSON text, borrowed
+/// where it can be, with `from_data`'s leniency (see [`crate::wire`]).
+#[derive(Default)]
+struct MessageData<'a> {
+    id: Option<Cow<'a, str>>,
+    chatroom_id: U64Of,
+    content: Option<Cow<'a, str>>,
+    kind: Option<Cow<'a, str>>,
+    created_at: Option<Cow<'a, str>>,
+    sender: SenderData<'a>,
+    metadata: MetadataData<'a>,
+    gift_amount: U64Of,
+}
+
+#[derive(Default)]
+struct SenderData<'a> {
+    id: U64Of,
+    username: Option<Cow<'a, str>>,
+    slug: Option<Cow<'a, str>>,
+    color: Option<Cow<'a, str>>,
+    badges: Badges,
+}
+
+#[derive(Default)]
+struct MetadataData<'a> {
+    /// `original_message`: its `id` (a string) and, when the key is there,
+    /// its `content`.
+    reply_id: Option<Cow<'a, str>>,
+    reply_content: Option<Option<Cow<'a, str>>>,
+    /// `celebration`: `type` (a string) and `total_months`.
+    celebration: Option<Cow<'a, str>>,
+    total_months: U64Of,
+}
+
+impl<'de> Lenient<'de> for MessageData<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut m = MessageData::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "id" => m.id = next(&mut map)?,
+                "chatroom_id" => m.chatroom_id = next(&mut map)?,
+                "content" => m.content = next(&mut map)?,
+                "type" => m.kind = next(&mut map)?,
+                "created_at" => m.created_at = next(&mut map)?,
+                "sender" => m.sender = next(&mut map)?,
+                "metadata" => m.metadata = next(&mut map)?,
+                "gift" => m.gift_amount = next::<Gift, _>(&mut map)?.0,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+impl<'de> Lenient<'de> for SenderData<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut s = SenderData::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "id" => s.id = next(&mut map)?,
+                "username" => s.username = next(&mut map)?,
+                "slug" => s.slug = next(&mut map)?,
+                "identity" => {
+                    let i: Identity = next(&mut map)?;
+                    (s.color, s.badges) = (i.color, i.badges);
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(s)
+    }
+}
+
+#[derive(Default)]
+struct Identity<'a> {
+    color: Option<Cow<'a, str>>,
+    badges: Badges,
+}
+
+impl<'de> Lenient<'de> for Identity<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut i = Identity::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "color" => i.color = next(&mut map)?,
+                "badges" => i.badges = next(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(i)
+    }
+}
+
+/// `serde_json::from_value::<Vec<Badge>>(..).ok().unwrap_or_default()`: a
+/// list of badge objects, or nothing at all when any of them does not fit.
+#[derive(Default)]
+struct Badges(Vec<Badge>);
+
+impl<'de> Lenient<'de> for Badges {
+    fn from_seq<A: SeqAccess<'de>>(mut seq: A) -> Result<Self, A::Error> {
+        let mut out = Vec::new();
+        let mut fits = true;
+        while let Some(L(b)) = seq.next_element::<L<BadgeData>>()? {
+            match b.badge() {
+                Some(b) if fits => out.push(b),
+                Some(_) => {}
+                None => fits = false,
+            }
+        }
+        Ok(Badges(if fits { out } else { Vec::new() }))
+    }
+}
+
+/// One badge as `Badge`'s derived `Deserialize` reads it from a `Value`:
+/// `type` and `text` strings, `count` null or a u64, each may be missing.
+#[derive(Default)]
+struct BadgeData<'a> {
+    fits: bool,
+    kind: Option<Option<Cow<'a, str>>>,
+    text: Option<Option<Cow<'a, str>>>,
+    count: Option<Count>,
+}
+
+#[derive(Default, PartialEq)]
+enum Count {
+    #[default]
+    Null,
+    Some(u64),
+    Misfit,
+}
+
+impl Lenient<'_> for Count {
+    fn other() -> Self {
+        Count::Misfit
+    }
+    fn null() -> Self {
+        Count::Null
+    }
+    fn from_u64(n: u64) -> Self {
+        Count::Some(n)
+    }
+    fn from_i64(n: i64) -> Self {
+        u64::try_from(n).map_or(Count::Misfit, Count::Some)
+    }
+}
+
+impl BadgeData<'_> {
+    fn badge(self) -> Option<Badge> {
+        let field = |f: Option<Option<Cow<str>>>| match f {
+            None => Some(String::new()),
+            Some(s) => s.map(Cow::into_owned),
+        };
+        let count = match self.count {
+            None | Some(Count::Null) => None,
+            Some(Count::Some(n)) => Some(n),
+            Some(Count::Misfit) => return None,
+        };
+        if !self.fits {
+            return None;
+        }
+        Some(Badge {
+            kind: field(self.kind)?,
+            text: field(self.text)?,
+            count,
+        })
+    }
+}
+
+impl<'de> Lenient<'de> for BadgeData<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut b = BadgeData {
+            fits: true,
+            ..BadgeData::default()
+        };
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "type" => b.kind = Some(next(&mut map)?),
+                "text" => b.text = Some(next(&mut map)?),
+                "count" => b.count = Some(next(&mut map)?),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(b)
+    }
+    /// A badge as an array would fill the fields in order: rare enough to
+    /// leave to the `Value` path.
+    fn from_seq<A: SeqAccess<'de>>(_seq: A) -> Result<Self, A::Error> {
+        Err(wire::use_value())
+    }
+}
+
+impl<'de> Lenient<'de> for MetadataData<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut m = MetadataData::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "original_message" => {
+                    let o: Original = next(&mut map)?;
+                    (m.reply_id, m.reply_content) = (o.id, o.content);
+                }
+                "celebration" => {
+                    let c: Celebration = next(&mut map)?;
+                    (m.celebration, m.total_months) = (c.kind, c.total_months);
+                }
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(m)
+    }
+}
+
+#[derive(Default)]
+struct Original<'a> {
+    id: Option<Cow<'a, str>>,
+    content: Option<Option<Cow<'a, str>>>,
+}
+
+impl<'de> Lenient<'de> for Original<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut o = Original::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "id" => o.id = next(&mut map)?,
+                "content" => o.content = Some(next(&mut map)?),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(o)
+    }
+}
+
+#[derive(Default)]
+struct Celebration<'a> {
+    kind: Option<Cow<'a, str>>,
+    total_months: U64Of,
+}
+
+impl<'de> Lenient<'de> for Celebration<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut c = Celebration::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "type" => c.kind = next(&mut map)?,
+                "total_months" => c.total_months = next(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// `gift.amount`.
+#[derive(Default)]
+struct Gift(U64Of);
+
+impl<'de> Lenient<'de> for Gift {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut g = Gift::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "amount" => g.0 = next(&mut map)?,
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(g)
+    }
+}
+
+impl MessageData<'_> {
+    fn message(self) -> Option<ChatMessage> {
+        let s = self.sender;
+        let m = self.metadata;
+        let content = self.content.map(Cow::into_owned).unwrap_or_default();
+        let own = |c: Option<Cow<str>>| c.map(Cow::into_owned).unwrap_or_default();
+        Some(ChatMessage {
+            id: self.id?.into_owned(),
+            chatroom_id: self.chatroom_id.0.unwrap_or(0),
+            sender: Sender {
+                id: s.id.0?,
+                username: own(s.username),
+                slug: own(s.slug),
+                color: own(s.color),
+                badges: s.badges.0,
+            },
+            spans: parse_emotes(&content),
+            content,
+            kind: self
+                .kind
+                .map_or_else(|| "message".to_owned(), Cow::into_owned),
+            reply_to: match (m.reply_id, m.reply_content) {
+                (Some(id), Some(c)) => Some((id.into_owned(), own(c))),
+                _ => None,
+            },
+            created_at: self.created_at.as_deref().and_then(parse_time),
+            celebration: m
+                .celebration
+                .map(|c| (c.into_owned(), m.total_months.0.unwrap_or(0))),
+            paid_amount: self.gift_amount.0,
         })
     }
 }
@@ -486,6 +798,35 @@ impl ChatEvent {
         if IGNORED.contains(&name) {
             return Kick::Ignored;
         }
+        Self::parse_value(name, d)
+    }
+
+    /// [`ChatEvent::from_kick`] on the data as it came off the wire: twins
+    /// and ignored events are not decoded at all, and a chat message's JSON
+    /// text is read straight into the message (no `Value` tree); anything
+    /// else is decoded to a `Value` first. Answers what `from_kick` answers
+    /// on `data.into_value()`.
+    pub fn from_kick_payload(event: &str, data: Payload<'_>) -> Kick {
+        let name = event.rsplit('\\').next().unwrap_or_default();
+        if TWINS.contains(&name) {
+            return Kick::Twin;
+        }
+        if IGNORED.contains(&name) {
+            return Kick::Ignored;
+        }
+        if let (Payload::Text(text), "ChatMessageEvent") = (&data, name) {
+            match ChatMessage::from_json(text) {
+                Ok(Some(m)) => return Kick::Event(ChatEvent::Message(m)),
+                Ok(None) => return Kick::Invalid,
+                // Not JSON: `from_kick` would see a string, no message.
+                Err(e) if e.is_syntax() || e.is_eof() => return Kick::Invalid,
+                Err(_) => {}
+            }
+        }
+        Self::parse_value(name, &data.into_value())
+    }
+
+    fn parse_value(name: &str, d: &Value) -> Kick {
         match Self::parse(name, d) {
             Ok(k) => k,
             Err(()) => Kick::Invalid,

@@ -22,6 +22,7 @@ pub mod event;
 pub mod filter;
 pub mod negotiate;
 pub mod protocol;
+pub mod wire;
 
 pub use client::{
     pusher_url, spawn, ChatConfig, ChatHandle, Stats, KICK_ORIGIN, KICK_WEB_BASE,

@@ -1,6 +1,9 @@
 //! Pusher Channels protocol v7 frames and the close-code policy (PUSHER.md §2).
 
+use crate::wire::{self, next, skip, Key, Lenient, Payload};
+use serde::de::MapAccess;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// One text frame: `{event, channel?, data}`. Server `data` is usually a
@@ -30,30 +33,67 @@ impl std::fmt::Display for FrameError {
 
 impl std::error::Error for FrameError {}
 
+/// A text frame read without a `Value` tree: the names borrowed from the
+/// text where they can be, `data` as it came (decoded when needed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RawFrame<'a> {
+    pub event: Cow<'a, str>,
+    pub channel: Option<Cow<'a, str>>,
+    pub data: Payload<'a>,
+}
+
+/// The frame's object: the last `event`, `channel` and `data` (as a
+/// `Value` map keeps the last of repeated keys), anything else checked and
+/// dropped.
+#[derive(Default)]
+struct Fields<'a> {
+    event: Option<Cow<'a, str>>,
+    channel: Option<Cow<'a, str>>,
+    data: Option<Payload<'a>>,
+}
+
+impl<'de> Lenient<'de> for Fields<'de> {
+    fn from_map<A: MapAccess<'de>>(mut map: A) -> Result<Self, A::Error> {
+        let mut f = Fields::default();
+        while let Some(Key(k)) = map.next_key()? {
+            match &*k {
+                "event" => f.event = next(&mut map)?,
+                "channel" => f.channel = next(&mut map)?,
+                "data" => f.data = Some(map.next_value()?),
+                _ => skip(&mut map)?,
+            }
+        }
+        Ok(f)
+    }
+}
+
+impl<'a> RawFrame<'a> {
+    /// Parses a text frame: the same outcome as [`Frame::parse`], with
+    /// `data` left as it came.
+    pub fn parse(text: &'a str) -> Result<RawFrame<'a>, FrameError> {
+        let f: Fields = wire::read(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
+        Ok(RawFrame {
+            event: f.event.ok_or(FrameError::NoEvent)?,
+            channel: f.channel,
+            data: f.data.unwrap_or(Payload::Json(Value::Null)),
+        })
+    }
+
+    /// The frame with its `data` decoded.
+    pub fn into_frame(self) -> Frame {
+        Frame {
+            event: self.event.into_owned(),
+            channel: self.channel.map(Cow::into_owned),
+            data: self.data.into_value(),
+        }
+    }
+}
+
 impl Frame {
     /// Parses a text frame. A string `data` that is itself JSON is decoded;
     /// one that is not stays a string (as pusher-js does).
     pub fn parse(text: &str) -> Result<Frame, FrameError> {
-        let v: Value =
-            serde_json::from_str(text).map_err(|e| FrameError::NotJson(e.to_string()))?;
-        let event = v
-            .get("event")
-            .and_then(Value::as_str)
-            .ok_or(FrameError::NoEvent)?
-            .to_owned();
-        let channel = v.get("channel").and_then(Value::as_str).map(str::to_owned);
-        let data = match v.get("data") {
-            Some(Value::String(s)) => {
-                serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.clone()))
-            }
-            Some(other) => other.clone(),
-            None => Value::Null,
-        };
-        Ok(Frame {
-            event,
-            channel,
-            data,
-        })
+        RawFrame::parse(text).map(RawFrame::into_frame)
     }
 
     /// `pusher:connection_established`: socket id and activity timeout.
