@@ -12,10 +12,10 @@ use crate::negotiate::{
     Descriptor, HostRule, HttpFailure, Negotiator, Offer, PusherCreds, RealtimeToken, Transport,
     TransportChoice,
 };
-use crate::protocol::{self, close_policy, ClosePolicy, Frame};
+use crate::protocol::{self, close_policy, ClosePolicy, RawFrame};
+use crate::wire::Payload;
 use futures::{SinkExt, StreamExt};
 use rand::Rng;
-use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -673,9 +673,10 @@ impl Ctx<'_> {
         self.tx.send(ev).await.is_ok()
     }
 
-    /// One Kick event from either transport; false when nobody listens.
-    async fn deliver(&mut self, event: &str, data: &Value) -> bool {
-        let verdict = match ChatEvent::from_kick(event, data) {
+    /// One Kick event from either transport, its data as it came; false
+    /// when nobody listens.
+    async fn deliver(&mut self, event: &str, data: Payload<'_>) -> bool {
+        let verdict = match ChatEvent::from_kick_payload(event, data) {
             Kick::Event(ev) => self.filter.event(ev),
             Kick::Gift(g) => self.filter.gift(g, std::time::Instant::now()),
             Kick::Twin => {
@@ -851,7 +852,7 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                     _ => continue, // WS pings are answered by tungstenite; binary is not Pusher
                 };
                 bump(&ctx.stats.frames);
-                let frame = match Frame::parse(&text) {
+                let frame = match RawFrame::parse(&text) {
                     Ok(f) => f,
                     Err(e) => {
                         bump(&ctx.stats.malformed);
@@ -859,9 +860,9 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                         continue;
                     }
                 };
-                match frame.event.as_str() {
+                match &*frame.event {
                     "pusher:connection_established" => {
-                        let Some((id, timeout)) = frame.connection_established() else {
+                        let Some((id, timeout)) = frame.into_frame().connection_established() else {
                             bump(&ctx.stats.malformed);
                             continue;
                         };
@@ -885,7 +886,7 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                     }
                     "pusher:pong" => {}
                     "pusher:error" => {
-                        let (code, message) = frame.error().unwrap_or((None, String::new()));
+                        let (code, message) = frame.into_frame().error().unwrap_or((None, String::new()));
                         tracing::debug!(?code, message, "pusher error frame");
                         if let Some(c @ 4000..=4299) = code {
                             // Some servers send the code here before closing.
@@ -894,7 +895,7 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                         }
                     }
                     event => {
-                        if !ctx.deliver(event, &frame.data).await {
+                        if !ctx.deliver(event, frame.data).await {
                             return End::Stopped;
                         }
                     }
@@ -991,8 +992,21 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                     _ => continue,
                 };
                 bump(&ctx.stats.frames);
-                for line in cf::parse_frame(&text) {
-                    let line = match line {
+                for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+                    // The hot line first, without a `Value` tree.
+                    if let Some(p) = cf::parse_publication(line) {
+                        // Only channels we joined count.
+                        let ours = match &p.to {
+                            cf::RawAddress::Channel(c) => joined.contains(c.as_ref()),
+                            cf::RawAddress::Compact(id) => compact.get(id).is_some_and(|c| joined.contains(c)),
+                            cf::RawAddress::None => false,
+                        };
+                        if ours && !ctx.deliver(&p.event, p.data).await {
+                            return End::Stopped;
+                        }
+                        continue;
+                    }
+                    let line = match cf::parse_line_value(line) {
                         Ok(l) => l,
                         Err(e) => {
                             bump(&ctx.stats.malformed);
@@ -1090,7 +1104,7 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                             match body {
                                 PushBody::Publication { event, data } => {
                                     // Only channels we joined count.
-                                    if channel.is_some_and(|c| joined.contains(&c)) && !ctx.deliver(&event, &data).await {
+                                    if channel.is_some_and(|c| joined.contains(&c)) && !ctx.deliver(&event, Payload::Json(data)).await {
                                         return End::Stopped;
                                     }
                                 }
