@@ -145,9 +145,11 @@ pub struct RealtimeHub {
     /// The latest chat publications (what a history refill would return),
     /// newest last, for `/_fake/realtime/replay`.
     pub recent_chat: Mutex<std::collections::VecDeque<Arc<Published>>>,
+    /// How many chat publications `recent_chat` keeps.
+    recent_chat_cap: usize,
 }
 
-/// Chat publications kept for replays.
+/// Chat publications kept for replays by default (`FakeConfig::replay_chat`).
 pub const RECENT_CHAT: usize = 20_000;
 
 impl std::fmt::Debug for RealtimeHub {
@@ -157,7 +159,7 @@ impl std::fmt::Debug for RealtimeHub {
 }
 
 impl RealtimeHub {
-    pub fn new(chat_rate: Option<f64>, activity_timeout: u64) -> Self {
+    pub fn new(chat_rate: Option<f64>, activity_timeout: u64, recent_chat_cap: usize) -> Self {
         RealtimeHub {
             out: broadcast::channel(65_536).0,
             silent: AtomicBool::new(false),
@@ -175,6 +177,7 @@ impl RealtimeHub {
             published: AtomicU64::new(0),
             lagged: AtomicU64::new(0),
             recent_chat: Mutex::new(std::collections::VecDeque::new()),
+            recent_chat_cap,
         }
     }
 
@@ -190,9 +193,9 @@ impl RealtimeHub {
     pub fn publish_chat(&self, channel: String, event: &str, data: &Value) {
         self.published.fetch_add(1, Ordering::Relaxed);
         let p = Arc::new(Published::new(channel, event, data));
-        {
+        if self.recent_chat_cap > 0 {
             let mut r = self.recent_chat.lock().unwrap();
-            if r.len() >= RECENT_CHAT {
+            if r.len() >= self.recent_chat_cap {
                 r.pop_front();
             }
             r.push_back(p.clone());

@@ -250,7 +250,11 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
     let kind = config.webhook_key;
     let webhook_keys = webhooks::WebhookKeys::generate(kind);
     let (events, _) = broadcast::channel(1024);
-    let (chat_rate, activity_timeout) = (config.chat_rate, config.pusher_activity_timeout);
+    let (chat_rate, activity_timeout, replay_chat) = (
+        config.chat_rate,
+        config.pusher_activity_timeout,
+        config.replay_chat,
+    );
     let ingest_state = match config.ingest {
         Some(_) => ingest::IngestState::new_with_token(),
         None => ingest::IngestState::default(),
@@ -287,7 +291,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         faults: Default::default(),
         metrics: Metrics::default(),
         events,
-        realtime: hub::RealtimeHub::new(chat_rate, activity_timeout),
+        realtime: hub::RealtimeHub::new(chat_rate, activity_timeout, replay_chat),
         negotiation: Default::default(),
         centrifugo: Default::default(),
         webhook_keys,

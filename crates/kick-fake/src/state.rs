@@ -36,6 +36,10 @@ pub struct FakeConfig {
     pub control_routes: bool,
     /// Chat messages the fake remembers (for replies and deletes); older ones are forgotten.
     pub max_chat_messages: usize,
+    /// Chat publications kept for `/_fake/realtime/replay` (a history refill
+    /// after a reconnect). Each costs about 2 KB: at 100 msg/s the default
+    /// fills in a few minutes, so an embedding that never replays keeps few.
+    pub replay_chat: usize,
     /// Strict refresh: a used refresh token stops working. Kick's default
     /// since 2025-11-25 is lenient (reuse allowed), so this is off.
     pub strict_refresh: bool,
@@ -83,6 +87,7 @@ impl Default for FakeConfig {
             refresh_token_lifetime: Some(Duration::from_secs(30 * 24 * 3600)),
             control_routes: true,
             max_chat_messages: 10_000,
+            replay_chat: crate::hub::RECENT_CHAT,
             webhook_key: WebhookKeyType::Rsa,
             world_tick: Some(Duration::from_secs(5)),
             seed: 42,

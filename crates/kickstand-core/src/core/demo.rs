@@ -37,6 +37,13 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         evening: Some(kick_fake::EveningConfig::default()),
         // A real RTMP ingest (nginx-rtmp), so OBS can go live in the demo.
         ingest,
+        // What the fake remembers of a busy demo chat, bounded to what the
+        // demo uses (the app keeps 2,000 lines): the defaults are sized for
+        // tests and benchmarks (a 10,000-message reply window, 20,000
+        // publications for replays, ~2 KB each: about 40 MB after a few
+        // minutes at 100 msg/s, all in the app's own process).
+        max_chat_messages: 2_000,
+        replay_chat: 200,
         ..kick_fake::FakeConfig::default()
     };
     let started = match opts.demo_ingest {
