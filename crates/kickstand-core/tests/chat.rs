@@ -186,8 +186,8 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
     let n_lines = lines(&events).len();
     let n_batches = batches(&events).len();
     assert!(n_lines >= 2000, "messages flowed: {n_lines}");
-    // At most one push per 16 ms frame (plus a few state pushes).
-    let frames = (elapsed.as_millis() / 16) as usize + 20;
+    // At most one push per batch interval (plus a few state pushes).
+    let frames = (elapsed.as_millis() / kickstand_core::chat::FRAME.as_millis()) as usize + 20;
     assert!(
         n_batches <= frames,
         "{n_batches} pushes for {n_lines} messages in {elapsed:?}"
