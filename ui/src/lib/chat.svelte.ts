@@ -15,8 +15,15 @@ const nextFrame: (f: () => void) => void =
   typeof requestAnimationFrame === 'function' ? (f) => requestAnimationFrame(() => f()) : (f) => setTimeout(f, 0);
 
 class ChatStore {
-  /** Replaced (not mutated) on every batch: cheap for Svelte to diff. */
-  rows = $state.raw<Row[]>([]);
+  /** The kept rows, oldest first. Changed in place (a busy chat would
+   *  otherwise copy 2,000 rows per frame: garbage the collector has to catch
+   *  up with); `version` tells readers it changed. */
+  private list: Row[] = [];
+  private version = $state(0);
+  get rows(): readonly Row[] {
+    void this.version;
+    return this.list;
+  }
   /** Rows ever appended (not replaced): counts new messages when the history is full. */
   appended = $state(0);
   status = $state<ChatStatus>({ state: 'off', reason: null });
@@ -41,7 +48,7 @@ class ChatStore {
         this.apply(b, true);
         return;
       }
-      // The backend sends at most one batch per ~16 ms, but its timer is not
+      // The backend sends at most one batch per 50 ms, but its timer is not
       // the window's: two batches can land in one frame. Apply once per frame.
       // A hidden or minimised window draws no frames: apply at once there,
       // and never hold more than a history's worth waiting for a frame.
@@ -83,7 +90,8 @@ class ChatStore {
       this.seqOf.clear();
       this.base = 0;
     }
-    let rows = replace ? [] : this.rows.slice();
+    if (replace) this.list = [];
+    const rows = this.list;
     let added = 0;
     for (const it of b.items) {
       const row: Row = it.type === 'line'
@@ -102,9 +110,9 @@ class ChatStore {
       const drop = rows.length - MAX_ITEMS;
       for (let i = 0; i < drop; i++) this.seqOf.delete(rows[i].key);
       this.base += drop;
-      rows = rows.slice(drop);
+      rows.splice(0, drop);
     }
-    this.rows = rows;
+    this.version++;
     // A history that replaces the rows is not new messages.
     if (added && !replace) this.appended += added;
   }
@@ -115,7 +123,8 @@ class ChatStore {
     this.pendingItems = 0;
     this.seqOf.clear();
     this.base = 0;
-    this.rows = [];
+    this.list = [];
+    this.version++;
   }
 }
 
