@@ -35,6 +35,8 @@ export LIBGL_ALWAYS_SOFTWARE=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 NO_AT_BRIDGE=1
 # cache folder: unmount it, or the folder cannot be removed.
 cleanup() {
   kill $(jobs -p) 2>/dev/null || true
+  # E2E_KEEP_LOG=file keeps the driver's log (the app's and WebKit's output).
+  [ -z "${E2E_KEEP_LOG:-}" ] || cp "$WORK/tauri-driver.log" "$E2E_KEEP_LOG" 2>/dev/null || true
   fusermount -uz "$WORK/cache/doc" 2>/dev/null || true
   rm -rf "$WORK" 2>/dev/null || true
 }
