@@ -4,7 +4,7 @@
 //!
 //! Every decoder here answers exactly what the `Value` decoders answer
 //! (`Frame::parse`'s reference, `centrifugo::parse_line`,
-//! `ChatMessage::from_data`), the tests in `tests/wire.rs` check that:
+//! `ChatMessage::from_data`); the tests below check that:
 //! - every value, known or not, is read with `deserialize_any`, as
 //!   `Value` does, so the same texts fail (depth limit, numbers out of
 //!   range) — serde's usual `IgnoredAny` skips without those checks;
