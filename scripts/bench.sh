@@ -71,7 +71,7 @@ if has startup; then
 fi
 if has chatview; then
   log "the chat view in the real window"
-  for rate in 500 1000 2000; do
+  for rate in 0 500 1000 2000; do
     CHAT_RATE=$rate BENCH_SECS=10 bash e2e/run.sh bench chat-view | tee -a "$OUT/chatview.txt"
   done
 fi
