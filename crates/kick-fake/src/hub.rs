@@ -299,4 +299,28 @@ mod tests {
         assert_eq!(v["push"]["id"], 7);
         assert!(v["push"].get("channel").is_none());
     }
+
+    #[test]
+    fn replays_keep_only_the_configured_number_of_chat_publications() {
+        let hub = RealtimeHub::new(None, 120, 3);
+        let mut rx = hub.out.subscribe();
+        for i in 0..10 {
+            hub.publish_chat("c".into(), "E", &json!({ "id": i }));
+        }
+        assert_eq!(hub.recent_chat.lock().unwrap().len(), 3);
+        while rx.try_recv().is_ok() {}
+        // The newest three, oldest first.
+        assert_eq!(hub.replay_chat("c", 100), 3);
+        let ids: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok())
+            .map(|o| match o {
+                Out::Event(p) => p.data.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(ids, [r#"{"id":7}"#, r#"{"id":8}"#, r#"{"id":9}"#]);
+        // None kept: nothing to replay.
+        let none = RealtimeHub::new(None, 120, 0);
+        none.publish_chat("c".into(), "E", &json!({}));
+        assert_eq!(none.replay_chat("c", 5), 0);
+    }
 }
