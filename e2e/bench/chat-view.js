@@ -2,8 +2,7 @@
 // a fixed rate. Measures frame times (requestAnimationFrame deltas) and the
 // number of rendered chat rows. Run through run.sh:
 //     bash e2e/run.sh bench            (rate from CHAT_RATE, default 500 msg/s)
-import fs from 'node:fs';
-import { remote } from 'webdriverio';
+import { openApp, demoInfo, demoLogin, chatConnected, chatState, fakeControl } from '../lib/session.js';
 
 const RATE = Number(process.env.CHAT_RATE ?? 500);
 const SECONDS = Number(process.env.BENCH_SECS || 10);
@@ -29,17 +28,13 @@ const MEASURE = (secs, done) => {
   requestAnimationFrame(frame);
 };
 
-const session = (app) => remote({
-  hostname: '127.0.0.1', port: Number(process.env.WEBDRIVER_PORT || 4444), logLevel: 'warn',
-  capabilities: { 'tauri:options': { application: app } },
-});
 const r = (x) => Math.round(x * 10) / 10;
 const line = (o, stats) => JSON.stringify({ ...o, ...stats, p50: r(stats.p50), p95: r(stats.p95), p99: r(stats.p99), max: r(stats.max), fps: r(stats.fps) });
 
 // The same frames in the minimal Tauri window (no work at all): what this
 // machine's display timer gives when nothing is drawn.
 if (process.env.MINIMAL_APP) {
-  const b = await session(process.env.MINIMAL_APP);
+  const b = await openApp(process.env.MINIMAL_APP);
   try {
     await (await b.$('[data-testid="hello"]')).waitForDisplayed({ timeout: 20000 });
     await b.pause(2000);
@@ -50,24 +45,17 @@ if (process.env.MINIMAL_APP) {
   }
 }
 
-const browser = await session(process.env.KICKSTAND_APP);
-const $t = (id) => browser.$(`[data-testid="${id}"]`);
+const started = Date.now();
+const browser = await openApp();
 try {
-  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
-  await (await $t('login-button')).click();
-  await (await $t('chat-toggle')).waitForDisplayed({ timeout: 15000 });
-  // Chat is on from login; turn it on only if it is not.
-  await browser.pause(500);
-  if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
-  // The state's text from the page (WebDriver's getText read it empty in the release build).
-  const state = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
-  await browser.waitUntil(async () => (await state()).startsWith('Connected'), { timeout: 15000 });
-  const transport = await state();
-  const demo = JSON.parse(fs.readFileSync(process.env.KICKSTAND_DEMO_INFO_FILE, 'utf8'));
-  await fetch(`${demo.api_base}/_fake/realtime/rate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: RATE }) });
+  await demoLogin(browser);
+  await chatConnected(browser);
+  const transport = await chatState(browser);
+  const demo = await demoInfo(started);
+  await fakeControl(demo, '/_fake/realtime/rate', { rate: RATE });
   await new Promise((r) => setTimeout(r, 2000)); // fill the history first
   const stats = await browser.executeAsync(MEASURE, SECONDS);
-  await fetch(`${demo.api_base}/_fake/realtime/rate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: 0 }) });
+  await fakeControl(demo, '/_fake/realtime/rate', { rate: 0 });
   console.log(line({ rate: RATE, seconds: SECONDS, transport }, stats));
 } finally {
   await browser.deleteSession();

@@ -12,7 +12,7 @@
 // ./memory-soak.csv), MEM_JSON (summary JSON).
 import fs from 'node:fs';
 import path from 'node:path';
-import { remote } from 'webdriverio';
+import { openApp, demoInfo, fakeControl, chatState } from '../lib/session.js';
 
 const SOAK = Number(process.env.SOAK_SECS ?? 1800);
 const EVERY = Number(process.env.SAMPLE_SECS ?? 10);
@@ -71,14 +71,10 @@ const show = (label, m) => {
   console.log(`${label}: ${m.total_mib.toFixed(1)} MiB PSS (${by})`);
 };
 
-const session = (app) => remote({
-  hostname: '127.0.0.1', port: Number(process.env.WEBDRIVER_PORT || 4444), logLevel: 'warn',
-  capabilities: { 'tauri:options': { application: app } },
-});
 const summary = { date: new Date().toISOString(), rate: RATE, soak_secs: SOAK };
 
 if (process.env.MINIMAL_APP) {
-  const b = await session(process.env.MINIMAL_APP);
+  const b = await openApp(process.env.MINIMAL_APP);
   try {
     await (await b.$('[data-testid="hello"]')).waitForDisplayed({ timeout: 20000 });
     await sleep(SETTLE * 1000);
@@ -91,7 +87,7 @@ if (process.env.MINIMAL_APP) {
 }
 
 const APP = process.env.KICKSTAND_APP;
-const browser = await session(APP);
+const browser = await openApp(APP);
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
 try {
   const started = Date.now();
@@ -100,18 +96,12 @@ try {
   summary.idle = await settled(APP);
   show('Kickstand, demo mode, first screen (idle)', summary.idle);
 
-  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) await sleep(100);
-  const demo = JSON.parse(fs.readFileSync(info, 'utf8'));
-  const fake = (route, body) => fetch(`${demo.api_base}${route}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
-  }).then((r) => r.json());
+  const demo = await demoInfo(started);
+  const fake = (route, body) => fakeControl(demo, route, body);
 
   await (await $t('login-button')).click();
   await (await $t('activity-feed')).waitForDisplayed({ timeout: 15000 });
-  // The chat state's text from the page (WebDriver's getText read it empty in the release build).
-  const chatState = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
-  await browser.waitUntil(async () => (await chatState()).startsWith('Connected'), { timeout: 15000 });
+  await browser.waitUntil(async () => (await chatState(browser)).startsWith('Connected'), { timeout: 15000 });
   await (await $t('demo-go-live')).click();
   await browser.waitUntil(async () => (await (await $t('live-state')).getText()) === 'LIVE', { timeout: 20000 });
   await sleep(SETTLE * 1000);
@@ -144,7 +134,7 @@ try {
   summary.after = {
     chat_rows_rendered: (await browser.$$('[data-testid="chat-row"]')).length,
     feed_items: (await browser.$$('[data-testid="feed-item"]')).length,
-    chat_state: await chatState(),
+    chat_state: await chatState(browser),
     live_state: await (await $t('live-state')).getText(),
   };
   await fake('/_fake/realtime/rate', { rate: 0 });

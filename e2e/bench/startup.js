@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { remote } from 'webdriverio';
+import { openApp } from '../lib/session.js';
 
 const REPS = Number(process.env.REPS || 5);
 const targets = (process.env.STARTUP_TARGETS || 'minimal,demo,offline').split(',');
@@ -72,10 +72,7 @@ async function launch(app, wrapperEnv) {
     fs.writeFileSync(application, `#!/bin/sh\nexec env ${env} '${app}' "$@"\n`, { mode: 0o755 });
   }
   const t0 = Date.now();
-  const browser = await remote({
-    hostname: '127.0.0.1', port: Number(process.env.WEBDRIVER_PORT || 4444), logLevel: 'warn',
-    capabilities: { 'tauri:options': { application } },
-  });
+  const browser = await openApp(application);
   const pid = newestPid(app);
   return { browser, pid, startMs: pid ? startedAtMs(pid) : t0, sessionMs: Date.now() - t0 };
 }

@@ -4,18 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { remote } from 'webdriverio';
+import { openApp, demoLogin } from '../lib/session.js';
 
 let browser;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
 
 before(async () => {
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
-  });
+  browser = await openApp();
 });
 
 after(async () => {
@@ -24,8 +19,7 @@ after(async () => {
 
 test('the installed app shows the demo dashboard', async () => {
   await (await $t('demo-badge')).waitForDisplayed({ timeout: 30000 });
-  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
-  await (await $t('login-button')).click();
+  await demoLogin(browser);
   await (await $t('live-state')).waitForDisplayed({ timeout: 20000 });
   await (await $t('demo-go-live')).click();
   await browser.waitUntil(async () => (await (await $t('live-state')).getText()) === 'LIVE', { timeout: 20000 });

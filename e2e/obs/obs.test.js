@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { remote } from 'webdriverio';
+import { openApp, demoInfo, demoLogin } from '../lib/session.js';
 import { ObsStudio, comm, filesContaining, freePort, processTree, searchMemory } from './obs-studio.js';
 
 const SHOTS = process.env.E2E_SHOTS || '';
@@ -39,17 +39,8 @@ before(async () => {
   obs = new ObsStudio({ port: await freePort(), password: PASSWORD });
   await obs.start();
   const started = Date.now();
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
-  });
-  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  demo = JSON.parse(fs.readFileSync(info, 'utf8'));
+  browser = await openApp();
+  demo = await demoInfo(started);
   assert.ok(demo.ingest_url?.startsWith('rtmp://127.0.0.1:'), `the demo runs its RTMP ingest: ${JSON.stringify(demo)}`);
 });
 
@@ -60,8 +51,7 @@ after(async () => {
 });
 
 test('OBS from the window: connect, set up, stale key, go live, health, scene, end, OBS gone; the key never shown', async () => {
-  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
-  await (await $t('login-button')).click();
+  await demoLogin(browser);
   await (await $t('obs-panel')).waitForDisplayed({ timeout: 15000 });
   assert.equal(await text('obs-state'), 'Not connected');
 

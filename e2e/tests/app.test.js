@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { remote } from 'webdriverio';
+import { openApp, demoInfo } from '../lib/session.js';
 
 const SHOTS = process.env.E2E_SHOTS || '';
 let browser;
@@ -34,17 +34,8 @@ async function fakeChannel() {
 
 before(async () => {
   const started = Date.now();
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
-  });
-  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  demo = JSON.parse(fs.readFileSync(info, 'utf8'));
+  browser = await openApp();
+  demo = await demoInfo(started);
 });
 
 after(async () => {

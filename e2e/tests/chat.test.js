@@ -4,22 +4,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { remote } from 'webdriverio';
+import { openApp, demoLogin, chatConnected, chatState as pageChatState } from '../lib/session.js';
 
 const SHOTS = process.env.E2E_SHOTS || '';
 let browser;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
-// The chat state's text as the page has it: WebKitWebDriver's getText reads
-// this span as "" (it is on screen: see the screenshots), textContent does not.
-const chatState = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
+const chatState = () => pageChatState(browser);
 
 before(async () => {
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
-  });
+  browser = await openApp();
 });
 
 after(async () => {
@@ -27,13 +20,9 @@ after(async () => {
 });
 
 test('chat: on, messages, send + echo, timeout', async () => {
-  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
-  await (await $t('login-button')).click();
+  await demoLogin(browser);
   // Chat is on from the login (it feeds the activity feed too).
-  await (await $t('chat-toggle')).waitForDisplayed({ timeout: 15000 });
-  await browser.pause(500);
-  if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
-  await browser.waitUntil(async () => (await chatState()).startsWith('Connected'), { timeout: 15000 });
+  await chatConnected(browser);
   // The demo shows what real Kick does: Centrifugo.
   assert.equal(await chatState(), 'Connected · Centrifugo');
 

@@ -7,15 +7,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { remote } from 'webdriverio';
+import { openApp, demoInfo, demoLogin, chatConnected } from '../lib/session.js';
 
 const SHOTS = process.env.E2E_SHOTS || '';
 let browser;
 let demo;
 const $t = (id) => browser.$(`[data-testid="${id}"]`);
-// The chat state's text as the page has it: WebKitWebDriver's getText reads
-// this span as "" (it is on screen: see the screenshots), textContent does not.
-const chatState = () => browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
 
 async function fake(route, body) {
   const r = await fetch(`${demo.api_base}${route}`, {
@@ -35,18 +32,9 @@ async function feedTexts() {
 
 before(async () => {
   const started = Date.now();
-  browser = await remote({
-    hostname: '127.0.0.1',
-    port: 4444,
-    logLevel: 'warn',
-    capabilities: { 'tauri:options': { application: process.env.KICKSTAND_APP } },
-  });
+  browser = await openApp();
   // This app's embedded fake (an earlier test's app wrote the file too).
-  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
-  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= started); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  demo = JSON.parse(fs.readFileSync(info, 'utf8'));
+  demo = await demoInfo(started);
 });
 
 after(async () => {
@@ -54,13 +42,10 @@ after(async () => {
 });
 
 test('the evening: feed once per action, redemption accepted at Kick, viewer chart', async () => {
-  await (await $t('login-button')).waitForDisplayed({ timeout: 20000 });
-  await (await $t('login-button')).click();
+  await demoLogin(browser);
   await (await $t('activity-feed')).waitForDisplayed({ timeout: 15000 });
   // The feed needs the socket: chat on.
-  await browser.pause(500);
-  if ((await (await $t('chat-toggle')).getText()) === 'Turn on') await (await $t('chat-toggle')).click();
-  await browser.waitUntil(async () => (await chatState()).startsWith('Connected'), { timeout: 15000 });
+  await chatConnected(browser);
   await browser.pause(500);
 
   // Go live (the demo's button): the demo evening starts and viewers are sampled.

@@ -1,0 +1,61 @@
+// What the window tests and benchmarks start with: a WebDriver session on
+// the app (through run.sh's tauri-driver), the demo's embedded fake Kick,
+// the demo login and the chat panel's state.
+import fs from 'node:fs';
+import { remote } from 'webdriverio';
+
+/** A WebDriver session on `app` (default: the app run.sh was given). */
+export function openApp(app = process.env.KICKSTAND_APP) {
+  return remote({
+    hostname: '127.0.0.1',
+    port: Number(process.env.WEBDRIVER_PORT || 4444),
+    logLevel: 'warn',
+    capabilities: { 'tauri:options': { application: app } },
+  });
+}
+
+/** `$t('x')` finds `[data-testid="x"]` in `browser`. */
+export const testIds = (browser) => (id) => browser.$(`[data-testid="${id}"]`);
+
+/** The demo's fake Kick as this app started it ({ oauth_base, api_base,
+ *  broadcaster_user_id, slug, ingest_url }): the info file the app writes,
+ *  once it is newer than `since` (an earlier app wrote it too). */
+export async function demoInfo(since) {
+  const info = process.env.KICKSTAND_DEMO_INFO_FILE;
+  for (let i = 0; i < 200 && !(fs.existsSync(info) && fs.statSync(info).mtimeMs >= since); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return JSON.parse(fs.readFileSync(info, 'utf8'));
+}
+
+/** POSTs a control route of the demo's fake and returns its JSON. */
+export async function fakeControl(demo, route, body) {
+  const r = await fetch(`${demo.api_base}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  if (!r.ok) throw new Error(`${route}: ${r.status}`);
+  return r.json();
+}
+
+/** The demo login: its button, clicked once it is on screen. */
+export async function demoLogin(browser) {
+  const button = await testIds(browser)('login-button');
+  await button.waitForDisplayed({ timeout: 20000 });
+  await button.click();
+}
+
+/** The chat panel's state text as the page has it: WebKitWebDriver's getText
+ *  reads this span as "" although it is on screen; textContent does not. */
+export const chatState = (browser) =>
+  browser.execute(() => document.querySelector('[data-testid="chat-state"]')?.textContent ?? '');
+
+/** Chat on (it is on from login; turned on only if not) and connected. */
+export async function chatConnected(browser) {
+  const toggle = await testIds(browser)('chat-toggle');
+  await toggle.waitForDisplayed({ timeout: 15000 });
+  await browser.pause(500);
+  if ((await toggle.getText()) === 'Turn on') await toggle.click();
+  await browser.waitUntil(async () => (await chatState(browser)).startsWith('Connected'), { timeout: 15000 });
+}
