@@ -159,9 +159,9 @@ impl std::fmt::Debug for RealtimeHub {
 }
 
 impl RealtimeHub {
-    pub fn new(chat_rate: Option<f64>, activity_timeout: u64, recent_chat_cap: usize) -> Self {
+    pub fn new(config: &crate::FakeConfig) -> Self {
         RealtimeHub {
-            out: broadcast::channel(65_536).0,
+            out: broadcast::channel(config.realtime_buffer.max(1)).0,
             silent: AtomicBool::new(false),
             silent_centrifugo: AtomicBool::new(false),
             connections: AtomicU64::new(0),
@@ -172,12 +172,12 @@ impl RealtimeHub {
             centrifugo_batched_frames: AtomicU64::new(0),
             centrifugo_batched_out: AtomicU64::new(0),
             subscribed: Mutex::new(HashMap::new()),
-            chat_rate: Mutex::new(chat_rate.unwrap_or(0.0)),
-            activity_timeout,
+            chat_rate: Mutex::new(config.chat_rate.unwrap_or(0.0)),
+            activity_timeout: config.pusher_activity_timeout,
             published: AtomicU64::new(0),
             lagged: AtomicU64::new(0),
             recent_chat: Mutex::new(std::collections::VecDeque::new()),
-            recent_chat_cap,
+            recent_chat_cap: config.replay_chat,
         }
     }
 
@@ -302,7 +302,10 @@ mod tests {
 
     #[test]
     fn replays_keep_only_the_configured_number_of_chat_publications() {
-        let hub = RealtimeHub::new(None, 120, 3);
+        let hub = RealtimeHub::new(&crate::FakeConfig {
+            replay_chat: 3,
+            ..Default::default()
+        });
         let mut rx = hub.out.subscribe();
         for i in 0..10 {
             hub.publish_chat("c".into(), "E", &json!({ "id": i }));
@@ -319,7 +322,10 @@ mod tests {
             .collect();
         assert_eq!(ids, [r#"{"id":7}"#, r#"{"id":8}"#, r#"{"id":9}"#]);
         // None kept: nothing to replay.
-        let none = RealtimeHub::new(None, 120, 0);
+        let none = RealtimeHub::new(&crate::FakeConfig {
+            replay_chat: 0,
+            ..Default::default()
+        });
         none.publish_chat("c".into(), "E", &json!({}));
         assert_eq!(none.replay_chat("c", 5), 0);
     }

@@ -250,11 +250,6 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
     let kind = config.webhook_key;
     let webhook_keys = webhooks::WebhookKeys::generate(kind);
     let (events, _) = broadcast::channel(1024);
-    let (chat_rate, activity_timeout, replay_chat) = (
-        config.chat_rate,
-        config.pusher_activity_timeout,
-        config.replay_chat,
-    );
     let ingest_state = match config.ingest {
         Some(_) => ingest::IngestState::new_with_token(),
         None => ingest::IngestState::default(),
@@ -283,6 +278,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
     for r in &mut seeded.social.rewards {
         r.app_id = app.app_id.clone();
     }
+    let realtime = hub::RealtimeHub::new(&config);
     let fake = Arc::new(Fake {
         world: Mutex::new(seeded),
         config,
@@ -291,7 +287,7 @@ pub async fn start(config: FakeConfig) -> std::io::Result<RunningFake> {
         faults: Default::default(),
         metrics: Metrics::default(),
         events,
-        realtime: hub::RealtimeHub::new(chat_rate, activity_timeout, replay_chat),
+        realtime,
         negotiation: Default::default(),
         centrifugo: Default::default(),
         webhook_keys,

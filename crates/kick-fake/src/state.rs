@@ -40,6 +40,10 @@ pub struct FakeConfig {
     /// after a reconnect). Each costs about 2 KB: at 100 msg/s the default
     /// fills in a few minutes, so an embedding that never replays keeps few.
     pub replay_chat: usize,
+    /// Realtime events buffered for sockets that fall behind (each slot is
+    /// allocated up front: 65,536 is ~4 MiB, sized for the 20,000 msg/s
+    /// benchmarks); a socket further behind misses events (counted as lagged).
+    pub realtime_buffer: usize,
     /// Strict refresh: a used refresh token stops working. Kick's default
     /// since 2025-11-25 is lenient (reuse allowed), so this is off.
     pub strict_refresh: bool,
@@ -88,6 +92,7 @@ impl Default for FakeConfig {
             control_routes: true,
             max_chat_messages: 10_000,
             replay_chat: crate::hub::RECENT_CHAT,
+            realtime_buffer: 65_536,
             webhook_key: WebhookKeyType::Rsa,
             world_tick: Some(Duration::from_secs(5)),
             seed: 42,

@@ -44,6 +44,8 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         // minutes at 100 msg/s, all in the app's own process).
         max_chat_messages: 2_000,
         replay_chat: 200,
+        // A second of the busiest chat the demo can make, not three.
+        realtime_buffer: 4_096,
         ..kick_fake::FakeConfig::default()
     };
     let started = match opts.demo_ingest {
