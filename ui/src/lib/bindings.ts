@@ -27,7 +27,7 @@ export const commands = {
 	demoSetLive: (live: boolean) => __TAURI_INVOKE<null>("demo_set_live", { live }),
 	/**
 	 *  Turns chat on and streams it to the panel over `on_batch`: the history
-	 *  first, then at most one batch per frame (Tauri channels, not events: a
+	 *  first, then at most one batch per 50 ms (Tauri channels, not events: a
 	 *  busy chat is a stream).
 	 */
 	chatStart: (chatroomId: number | null, onBatch: Channel<ChatBatch>) => __TAURI_INVOKE<ChatStatus>("chat_start", { chatroomId, onBatch }),
