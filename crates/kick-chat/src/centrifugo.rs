@@ -392,10 +392,13 @@ pub fn parse_publication(line: &str) -> Option<Publication<'_>> {
 /// Splits a frame on `\n`, skips empty lines, parses each line on its own
 /// (a broken line does not spoil the others).
 pub fn parse_frame(text: &str) -> Vec<Result<Incoming, LineError>> {
-    text.split('\n')
-        .filter(|l| !l.trim().is_empty())
-        .map(parse_line)
-        .collect()
+    frame_lines(text).map(parse_line).collect()
+}
+
+/// The lines of a frame (a server may batch several, `\n`-separated),
+/// blank ones skipped.
+pub fn frame_lines(text: &str) -> impl Iterator<Item = &str> {
+    text.split('\n').filter(|l| !l.trim().is_empty())
 }
 
 /// What a close code (frame or `disconnect` push) asks of the client

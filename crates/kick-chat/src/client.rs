@@ -992,7 +992,7 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                     _ => continue,
                 };
                 bump(&ctx.stats.frames);
-                for line in text.split('\n').filter(|l| !l.trim().is_empty()) {
+                for line in cf::frame_lines(&text) {
                     // The hot line first, without a `Value` tree.
                     if let Some(p) = cf::parse_publication(line) {
                         // Only channels we joined count.
