@@ -62,21 +62,36 @@ async fn main() {
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
         let mut ready = Some(ready_tx);
-        // A consumer takes what has arrived in one go, as the app's chat
-        // service does (it batches per frame anyway).
-        let mut buf = Vec::with_capacity(256);
-        while rx.recv_many(&mut buf, 256).await > 0 {
-            for ev in buf.drain(..) {
-                match ev {
-                    ChatEvent::Message(_) => {
-                        m2.fetch_add(1, Ordering::Relaxed);
-                    }
-                    ChatEvent::State(ConnectionState::Connected { .. }) => {
-                        if let Some(r) = ready.take() {
-                            let _ = r.send(());
+        // The consumer takes events as the app's chat service does
+        // (kickstand-core's chat.rs): it waits for the first news, lets a
+        // 50 ms frame fill without watching the channel, then drains it.
+        let mut buf = Vec::with_capacity(1024);
+        while rx.recv_many(&mut buf, 1024).await > 0 {
+            if ready.is_none() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            loop {
+                for ev in buf.drain(..) {
+                    match ev {
+                        ChatEvent::Message(_) => {
+                            m2.fetch_add(1, Ordering::Relaxed);
                         }
+                        ChatEvent::State(ConnectionState::Connected { .. }) => {
+                            if let Some(r) = ready.take() {
+                                let _ = r.send(());
+                            }
+                        }
+                        _ => {}
                     }
-                    _ => {}
+                }
+                while buf.len() < 1024 {
+                    match rx.try_recv() {
+                        Ok(ev) => buf.push(ev),
+                        Err(_) => break,
+                    }
+                }
+                if buf.is_empty() {
+                    break;
                 }
             }
         }

@@ -9,6 +9,7 @@ use kick_chat::{ChatConfig, ChatEvent, ChatHandle, ConnectionState, Span};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Messages kept for a newly opened panel.
 pub const HISTORY: usize = 2000;
@@ -270,40 +271,46 @@ pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatSer
     let weak = Arc::downgrade(&shared);
     tokio::spawn(async move {
         // A batch goes out FRAME after the first event it carries: a quiet
-        // chat wakes nothing, a busy one pushes once per FRAME.
-        let flush = tokio::time::sleep(Duration::ZERO);
-        tokio::pin!(flush);
-        let mut armed = false;
+        // chat wakes nothing, a busy one wakes this task once per FRAME (the
+        // channel is not watched while a frame fills, so the socket task's
+        // sends wake nobody; its 8,192 slots hold 50 ms of any real chat).
+        let mut evs = Vec::with_capacity(256);
         let mut open = true;
-        loop {
-            tokio::select! {
-                ev = rx.recv(), if open => {
-                    match ev {
-                        Some(ev) => {
-                            if let Some(f) = &on_event {
-                                f(&ev);
-                            }
-                            let Some(shared) = weak.upgrade() else { break };
-                            shared.lock().unwrap().log.apply(ev);
-                        }
+        while open {
+            if rx.recv_many(&mut evs, 1024).await == 0 {
+                break; // the client is gone and nothing is left
+            }
+            tokio::time::sleep(FRAME).await;
+            loop {
+                let Some(shared) = weak.upgrade() else { return };
+                let mut s = shared.lock().unwrap();
+                for ev in evs.drain(..) {
+                    if let Some(f) = &on_event {
+                        f(&ev);
+                    }
+                    s.log.apply(ev);
+                }
+                drop(s);
+                // Everything that came while the frame filled (without waiting).
+                while evs.len() < 1024 {
+                    match rx.try_recv() {
+                        Ok(ev) => evs.push(ev),
+                        Err(mpsc::error::TryRecvError::Empty) => break,
                         // The client is gone: push what is left, then end.
-                        None => open = false,
-                    }
-                    if !armed {
-                        let at = if open { FRAME } else { Duration::ZERO };
-                        flush.as_mut().reset(tokio::time::Instant::now() + at);
-                        armed = true;
+                        Err(mpsc::error::TryRecvError::Disconnected) => {
+                            open = false;
+                            break;
+                        }
                     }
                 }
-                () = &mut flush, if armed => {
-                    armed = false;
-                    let Some(shared) = weak.upgrade() else { break };
-                    let mut s = shared.lock().unwrap();
-                    if let Some(batch) = s.log.take_batch() {
-                        s.subscribers.retain_mut(|sub| sub(batch.clone()));
-                    }
+                if evs.is_empty() {
+                    break;
                 }
-                else => break,
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            let mut s = shared.lock().unwrap();
+            if let Some(batch) = s.log.take_batch() {
+                s.subscribers.retain_mut(|sub| sub(batch.clone()));
             }
         }
     });
