@@ -42,16 +42,16 @@ after(async () => {
   await browser?.deleteSession();
 });
 
-test('demo: log in, edit the title, go live, reveal the key', async () => {
+test('demo: opens logged in, edit the title, go live, reveal the key, log out and in', async () => {
   assert.equal(await text('demo-badge'), 'DEMO');
-  await shot('1-login');
+  // The demo logs itself in: its dashboard is the first screen.
+  assert.equal(await text('user-name'), 'DemoStreamer');
+  assert.ok(!(await (await $t('login-button')).isExisting()), 'no login screen');
   // The connect screen (own Kick app credentials) is one click away.
   await (await $t('use-kick')).click();
   assert.match(await text('redirect-uri'), /^http:\/\/localhost:\d+\/callback$/);
   await shot('0-connect');
   await (await $t('use-kick')).click();
-  await (await $t('login-button')).click();
-  assert.equal(await text('user-name'), 'DemoStreamer');
   assert.equal(await text('live-state'), 'OFFLINE');
   await (await $t('title-input')).waitForDisplayed();
   await shot('2-dashboard');
@@ -101,6 +101,11 @@ test('demo: log in, edit the title, go live, reveal the key', async () => {
   await browser.waitUntil(async () => !/sk_/.test(await (await $t('stream-key')).getText()), { timeout: 20000 });
   assert.ok(await (await $t('reveal-key')).isDisplayed());
 
+  // Log out: the demo's login screen; logging in brings the dashboard back.
   await (await $t('logout')).click();
   await (await $t('login-button')).waitForDisplayed({ timeout: 10000 });
+  await shot('1-login');
+  await (await $t('login-button')).click();
+  assert.equal(await text('user-name'), 'DemoStreamer');
+  await (await $t('title-input')).waitForDisplayed({ timeout: 10000 });
 });

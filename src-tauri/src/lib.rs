@@ -43,6 +43,9 @@ pub fn options_from_env(
     ) {
         opts.kick = kickstand_core::kick_api::KickConfig::new(o, a);
     }
+    // The demo opens on its dashboard, as a returning streamer's stored login
+    // does (Log out shows its login screen).
+    opts.demo_auto_login = true;
     // In demo mode the fake's consent page auto-approves; with no browser
     // (CI, Xvfb) the app follows the redirect itself.
     if std::env::var("KICKSTAND_DEMO_BROWSER").as_deref() == Ok("0") {

@@ -181,13 +181,69 @@ async fn no_keyring_is_said_plainly_and_nothing_is_written() {
     assert_eq!(err.code, ErrorCode::KeyringUnavailable);
 }
 
+/// The app's demo opens on its dashboard (a newcomer sees the whole app at
+/// once, and the cold start is the dashboard's): logged in while starting,
+/// no login screen on the way, no browser, no toast; Log out then shows the
+/// demo's login screen and logging in again goes through the browser.
+#[tokio::test]
+async fn the_demo_logs_itself_in_and_logging_out_shows_its_login() {
+    let rec = Recorder::default();
+    let mut opts = demo_options();
+    opts.demo_auto_login = true;
+    opts.demo_uses_browser = true;
+    let core = Core::start(opts, rec.sink()).await.unwrap();
+    let st = core.status();
+    assert_eq!((st.mode, st.phase), (Mode::Demo, SessionPhase::LoggedIn));
+    assert_eq!(st.user.as_ref().map(|u| u.name.as_str()), Some("DemoStreamer"));
+    let phases: Vec<SessionPhase> = rec
+        .all()
+        .iter()
+        .filter_map(|e| match e {
+            CoreEvent::Status(s) => Some(s.phase),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        phases.iter().all(|p| matches!(p, SessionPhase::Starting | SessionPhase::LoggedIn)),
+        "only starting, then logged in: {phases:?}"
+    );
+    assert!(
+        !rec.all().iter().any(|e| matches!(e, CoreEvent::Notice(_))),
+        "no toast for the demo's own login"
+    );
+
+    core.logout().await.unwrap();
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+    let opened = Arc::new(std::sync::Mutex::new(None::<String>));
+    let o = opened.clone();
+    let follow = browser();
+    let st = core
+        .login(move |url: &str| {
+            *o.lock().unwrap() = Some(url.to_owned());
+            follow(url)
+        })
+        .await
+        .unwrap();
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+    let url = opened.lock().unwrap().clone().expect("the browser was asked");
+    assert!(url.contains("/oauth/authorize"), "{url}");
+    rec.wait_for("the login's toast", |e| {
+        matches!(e, CoreEvent::Notice(n) if n.message == "Logged in to the demo channel.")
+    })
+    .await;
+
+    // Back from the connect screen: the demo is logged in again at once.
+    let st = core.use_demo().await.unwrap();
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+}
+
 #[tokio::test]
 async fn demo_poller_pushes_live_changes_and_watchlist() {
     let rec = Recorder::default();
     let core = Core::start(demo_options(), rec.sink()).await.unwrap();
     assert_eq!(core.status().mode, Mode::Demo);
     core.login(|_: &str| Ok(())).await.unwrap();
-    // Nobody watched, offline: the slow interval.: the slow interval.
+    // Nobody watched, offline: the slow interval.
     rec.wait_for("idle interval", |e| {
         matches!(e, CoreEvent::Live(s) if s.own.as_ref().is_some_and(|o| !o.is_live) && s.interval_ms == 200)
     })

@@ -73,6 +73,9 @@ pub struct CoreOptions {
     pub demo_uses_browser: bool,
     /// Port of the loopback listener in demo mode (0 = any free port).
     pub demo_loopback_port: u16,
+    /// Entering demo mode logs in to the demo channel at once (the app);
+    /// false shows the demo's login screen first (most tests).
+    pub demo_auto_login: bool,
     /// Where to write the demo fake's addresses (for end-to-end tests that
     /// check the fake's state). No secret is written.
     pub demo_info_file: Option<std::path::PathBuf>,
@@ -109,6 +112,7 @@ impl CoreOptions {
             login_timeout: Duration::from_secs(300),
             demo_uses_browser: true,
             demo_loopback_port: 0,
+            demo_auto_login: false,
             demo_info_file: None,
             demo_control_routes: false,
             demo_ingest: false,
@@ -180,6 +184,7 @@ impl Core {
             if let Err(e) = c.enter_initial_mode().await {
                 c.notice(NoticeLevel::Error, e.message);
             }
+            c.demo_auto_login().await;
             c.obs_autoconnect().await;
         });
         core
@@ -191,6 +196,7 @@ impl Core {
     pub async fn start(opts: CoreOptions, sink: EventSink) -> AppResult<Core> {
         let core = Core::new(opts, sink);
         core.enter_initial_mode().await?;
+        core.demo_auto_login().await;
         core.obs_autoconnect().await;
         Ok(core)
     }

@@ -331,7 +331,13 @@ impl Core {
         let (state, phase) = match mode {
             Mode::Demo => {
                 let demo = super::demo::start(&self.inner.opts).await?;
-                (ModeState::Demo(demo), Phase::LoggedOut { prompt: None })
+                // With its own login due, the demo stays on the starting
+                // screen until it is in (no login screen flashes by).
+                let phase = match self.inner.opts.demo_auto_login {
+                    true => Phase::Starting,
+                    false => Phase::LoggedOut { prompt: None },
+                };
+                (ModeState::Demo(demo), phase)
             }
             Mode::Kick => {
                 let store = self.inner.opts.store.clone();
@@ -778,9 +784,41 @@ impl Core {
 
     /// Switches to demo mode (the embedded fake Kick).
     pub async fn use_demo(&self) -> AppResult<AppStatus> {
-        let _op = self.inner.op.lock().await;
-        self.enter_mode(Mode::Demo).await?;
+        {
+            let _op = self.inner.op.lock().await;
+            self.enter_mode(Mode::Demo).await?;
+        }
+        self.demo_auto_login().await;
         Ok(self.status())
+    }
+
+    /// In demo mode with [`CoreOptions::demo_auto_login`](super::CoreOptions):
+    /// logs in to the demo channel at once, as a returning streamer's stored
+    /// login would (the fake's consent page auto-approves; followed in the
+    /// app, never in a browser). Logging out shows the demo's login screen.
+    pub(crate) async fn demo_auto_login(&self) {
+        let due = self.inner.opts.demo_auto_login && {
+            let s = self.inner.session.lock().unwrap();
+            matches!(s.mode, ModeState::Demo(_))
+                && matches!(s.phase, Phase::Starting | Phase::LoggedOut { .. })
+        };
+        if due {
+            if let Err(e) = self.login_with(|_| Err("in-process".into()), true).await {
+                // Whatever failed, the demo's login screen is there to retry.
+                let old = {
+                    let mut s = self.inner.session.lock().unwrap();
+                    matches!(s.mode, ModeState::Demo(_) if matches!(s.phase, Phase::Starting))
+                        .then(|| s.set_phase(Phase::LoggedOut { prompt: None }))
+                };
+                if let Some(old) = old {
+                    old.retire().await;
+                    self.publish_status();
+                }
+                if e.code != ErrorCode::LoginCancelled {
+                    self.notice(NoticeLevel::Error, e.message);
+                }
+            }
+        }
     }
 
     /// Switches to Kick mode with the stored credentials.
@@ -797,6 +835,15 @@ impl Core {
     /// timeout, [`Core::cancel_login`] or logout). The transition lock is
     /// not held while the browser is out.
     pub async fn login<F>(&self, open_url: F) -> AppResult<AppStatus>
+    where
+        F: FnOnce(&str) -> Result<(), String> + Send,
+    {
+        self.login_with(open_url, false).await
+    }
+
+    /// [`Core::login`]; `auto`: the demo's own login at start (no browser,
+    /// no toast).
+    async fn login_with<F>(&self, open_url: F, auto: bool) -> AppResult<AppStatus>
     where
         F: FnOnce(&str) -> Result<(), String> + Send,
     {
@@ -842,11 +889,14 @@ impl Core {
             };
             // A restore that was retrying (or an earlier login) ends here.
             old.retire().await;
-            self.publish_status();
+            if !auto {
+                // (The demo's own login stays on the starting screen.)
+                self.publish_status();
+            }
             (epoch, oauth, auth, listener, cancel_rx, demo.is_some())
         };
 
-        let follow_in_process = demo && !self.inner.opts.demo_uses_browser;
+        let follow_in_process = demo && (auto || !self.inner.opts.demo_uses_browser);
         let opened = if follow_in_process {
             Err("in-process".to_owned())
         } else {
@@ -898,7 +948,10 @@ impl Core {
                     let mut s = self.inner.session.lock().unwrap();
                     s.set_phase(Phase::LoggedIn(Box::new(live)));
                 }
-                self.notice(NoticeLevel::Success, "Logged in to Kick.");
+                if !auto {
+                    let done = if demo { "Logged in to the demo channel." } else { "Logged in to Kick." };
+                    self.notice(NoticeLevel::Success, done);
+                }
                 let st = self.publish_status();
                 self.after_login();
                 Ok(st)
