@@ -194,7 +194,10 @@ async fn the_demo_logs_itself_in_and_logging_out_shows_its_login() {
     let core = Core::start(opts, rec.sink()).await.unwrap();
     let st = core.status();
     assert_eq!((st.mode, st.phase), (Mode::Demo, SessionPhase::LoggedIn));
-    assert_eq!(st.user.as_ref().map(|u| u.name.as_str()), Some("DemoStreamer"));
+    assert_eq!(
+        st.user.as_ref().map(|u| u.name.as_str()),
+        Some("DemoStreamer")
+    );
     let phases: Vec<SessionPhase> = rec
         .all()
         .iter()
@@ -204,7 +207,9 @@ async fn the_demo_logs_itself_in_and_logging_out_shows_its_login() {
         })
         .collect();
     assert!(
-        phases.iter().all(|p| matches!(p, SessionPhase::Starting | SessionPhase::LoggedIn)),
+        phases
+            .iter()
+            .all(|p| matches!(p, SessionPhase::Starting | SessionPhase::LoggedIn)),
         "only starting, then logged in: {phases:?}"
     );
     assert!(
@@ -225,11 +230,16 @@ async fn the_demo_logs_itself_in_and_logging_out_shows_its_login() {
         .await
         .unwrap();
     assert_eq!(st.phase, SessionPhase::LoggedIn);
-    let url = opened.lock().unwrap().clone().expect("the browser was asked");
+    let url = opened
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the browser was asked");
     assert!(url.contains("/oauth/authorize"), "{url}");
-    rec.wait_for("the login's toast", |e| {
-        matches!(e, CoreEvent::Notice(n) if n.message == "Logged in to the demo channel.")
-    })
+    rec.wait_for(
+        "the login's toast",
+        |e| matches!(e, CoreEvent::Notice(n) if n.message == "Logged in to the demo channel."),
+    )
     .await;
 
     // Back from the connect screen: the demo is logged in again at once.

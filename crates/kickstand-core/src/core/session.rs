@@ -949,7 +949,11 @@ impl Core {
                     s.set_phase(Phase::LoggedIn(Box::new(live)));
                 }
                 if !auto {
-                    let done = if demo { "Logged in to the demo channel." } else { "Logged in to Kick." };
+                    let done = if demo {
+                        "Logged in to the demo channel."
+                    } else {
+                        "Logged in to Kick."
+                    };
                     self.notice(NoticeLevel::Success, done);
                 }
                 let st = self.publish_status();
