@@ -57,8 +57,10 @@ class Store {
       kickstandStats: (s) => (this.stats = s),
       kickstandObs: (v) => (this.obs = v),
     });
+    performance.mark('kickstand:listening');
     try {
       this.status = await api.appStatus();
+      performance.mark('kickstand:status');
       this.limits = await api.channelLimits();
       // OBS is optional: its panel stays empty rather than the app failing.
       void api.obsView().then((v) => (this.obs = v), () => {});
@@ -71,6 +73,7 @@ class Store {
   async loadSession() {
     try {
       const [c, l] = await Promise.all([api.channel(), api.liveSnapshot()]);
+      performance.mark('kickstand:session');
       this.channel = c;
       if (l) this.live = l;
     } catch (e) {
