@@ -183,8 +183,10 @@ async fn no_keyring_is_said_plainly_and_nothing_is_written() {
 
 /// The app's demo opens on its dashboard (a newcomer sees the whole app at
 /// once, and the cold start is the dashboard's): logged in while starting,
-/// no login screen on the way, no browser, no toast; Log out then shows the
-/// demo's login screen and logging in again goes through the browser.
+/// no login screen on the way (its own login reads as still starting, so
+/// the window never shows "finish the login in your browser"), no browser,
+/// no toast; Log out then shows the demo's login screen and logging in again
+/// goes through the browser.
 #[tokio::test]
 async fn the_demo_logs_itself_in_and_logging_out_shows_its_login() {
     let rec = Recorder::default();

@@ -60,6 +60,9 @@ pub(crate) enum Phase {
     },
     LoggingIn {
         cancel: Option<oneshot::Sender<()>>,
+        /// The demo's own login at start: shown as still starting (no
+        /// "finish the login in your browser" screen for it).
+        auto: bool,
     },
     Restoring {
         /// Why it is taking long ("Kick is unreachable, retrying in 8 s").
@@ -226,6 +229,7 @@ impl Session {
             Phase::Starting => (SessionPhase::Starting, None, None),
             Phase::NeedsCredentials => (SessionPhase::NeedsCredentials, None, None),
             Phase::LoggedOut { prompt } => (SessionPhase::LoggedOut, None, prompt.clone()),
+            Phase::LoggingIn { auto: true, .. } => (SessionPhase::Starting, None, None),
             Phase::LoggingIn { .. } => (SessionPhase::LoggingIn, None, None),
             Phase::Restoring { problem, .. } => (SessionPhase::Restoring, problem.clone(), None),
             Phase::LoggedIn(_) => (SessionPhase::LoggedIn, None, None),
@@ -884,15 +888,13 @@ impl Core {
                 let mut s = self.inner.session.lock().unwrap();
                 let old = s.set_phase(Phase::LoggingIn {
                     cancel: Some(cancel_tx),
+                    auto,
                 });
                 (old, s.epoch)
             };
             // A restore that was retrying (or an earlier login) ends here.
             old.retire().await;
-            if !auto {
-                // (The demo's own login stays on the starting screen.)
-                self.publish_status();
-            }
+            self.publish_status();
             (epoch, oauth, auth, listener, cancel_rx, demo.is_some())
         };
 
@@ -981,7 +983,7 @@ impl Core {
 
     pub fn cancel_login(&self) {
         let mut s = self.inner.session.lock().unwrap();
-        if let Phase::LoggingIn { cancel } = &mut s.phase {
+        if let Phase::LoggingIn { cancel, .. } = &mut s.phase {
             if let Some(tx) = cancel.take() {
                 let _ = tx.send(());
             }
