@@ -5,6 +5,7 @@
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tick } from 'svelte';
 import ObsPanel from '../lib/components/ObsPanel.svelte';
 import { store } from '../lib/state.svelte';
 import { events, type ObsView } from '../lib/bindings';
@@ -93,6 +94,27 @@ describe('OBS panel', () => {
     await waitFor(() => expect(screen.getByTestId('obs-state').textContent).toBe('OBS not running'));
     expect(screen.getByTestId('obs-problem').textContent).toContain('Trying again by itself');
     expect(screen.queryByTestId('obs-go-live')).toBeNull();
+  });
+
+  it('does not overwrite what is being typed when the first view arrives', async () => {
+    backend();
+    store.obs = null;
+    render(ObsPanel);
+    // The field is focused and empty (cleared, about to be typed in) when the view arrives.
+    const port = screen.getByTestId('obs-port') as HTMLInputElement;
+    port.focus();
+    store.obs = view({ state: { state: 'off' }, settings: { host: '127.0.0.1', port: 4455, has_password: false, enabled: false } });
+    await tick();
+    expect(port.value).toBe('');
+    await fireEvent.input(port, { target: { value: '45123' } });
+    expect(port.value).toBe('45123');
+    // Not being typed in: the first view fills the form.
+    cleanup();
+    store.obs = null;
+    render(ObsPanel);
+    store.obs = view({ state: { state: 'off' }, settings: { host: '10.0.0.2', port: 4460, has_password: false, enabled: false } });
+    await tick();
+    expect((screen.getByTestId('obs-port') as HTMLInputElement).value).toBe('4460');
   });
 
   it('offers to fix a stale key, and sets OBS up without any key in the window', async () => {
