@@ -13,10 +13,11 @@ ui/node_modules/.bin/tauri build --bundles deb --features custom-protocol
 # Tauri's bundler compresses with gzip; Debian's own packages use xz, which
 # takes the package from ~10.9 MB to ~7.4 MB (the binary is most of it).
 # Repack with the same control files and contents.
-for deb in target/release/bundle/deb/*.deb; do
+TARGET="${CARGO_TARGET_DIR:-target}"
+for deb in "$TARGET"/release/bundle/deb/*.deb; do
   tmp=$(mktemp -d)
   dpkg-deb -R "$deb" "$tmp/pkg"
   dpkg-deb --root-owner-group -Zxz -z9 -b "$tmp/pkg" "$deb" >/dev/null
   rm -rf "$tmp"
 done
-ls -1 target/release/bundle/deb/*.deb
+ls -1 "$TARGET"/release/bundle/deb/*.deb

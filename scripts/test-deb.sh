@@ -16,7 +16,7 @@ export PATH="$CARGO_HOME/bin:$PATH"
 DEB="${1:-}"
 if [ -z "$DEB" ]; then
   bash scripts/deb.sh
-  DEB=$(ls -1t target/release/bundle/deb/*.deb | head -1)
+  DEB=$(ls -1t "${CARGO_TARGET_DIR:-target}"/release/bundle/deb/*.deb | head -1)
 fi
 fail() { echo "test-deb: $*" >&2; exit 1; }
 
