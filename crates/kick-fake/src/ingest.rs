@@ -28,7 +28,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path as FsPath, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -91,9 +91,18 @@ impl IngestState {
 }
 
 /// The running nginx. Dropping it stops nginx and removes its directory.
+///
+/// nginx is started and owned by a keeper thread that lives as long as this
+/// value, and it gets `SIGKILL` when that thread ends
+/// (`PR_SET_PDEATHSIG`): so it also ends when the process that started it is
+/// killed without running destructors (a `kill -9`, a WebDriver session
+/// ending the app), instead of holding its port and directory forever. The
+/// signal follows the thread that forked, not the process, which is why it is
+/// a thread of its own and not the blocking-pool thread that calls [`start`]
+/// (tokio ends those when idle).
 #[derive(Debug)]
 pub struct Ingest {
-    child: Child,
+    nginx: Kept,
     dir: PathBuf,
     pub port: u16,
     /// The channel `stream.url`: `rtmp://127.0.0.1:<port>/app`.
@@ -102,9 +111,107 @@ pub struct Ingest {
 
 impl Drop for Ingest {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.nginx.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A child process owned by a keeper thread, which kills and reaps it when
+/// this is stopped or dropped; the child dies with that thread (see [`Ingest`]).
+#[derive(Debug)]
+struct Kept {
+    /// Dropped to tell the keeper to stop the child.
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    keeper: Option<std::thread::JoinHandle<()>>,
+    /// The child's exit status once it has exited on its own.
+    exited: std::sync::Arc<Mutex<Option<std::process::ExitStatus>>>,
+}
+
+impl Kept {
+    fn spawn(mut cmd: Command) -> std::io::Result<Kept> {
+        use std::os::unix::process::CommandExt;
+        use std::sync::mpsc;
+        let parent = std::process::id() as libc::pid_t;
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died before the signal was armed: do not start.
+                // (No allocation here: the error is a plain errno.)
+                if libc::getppid() != parent {
+                    return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+                }
+                Ok(())
+            });
+        }
+        let exited = std::sync::Arc::new(Mutex::new(None));
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let (started_tx, started_rx) = mpsc::channel::<std::io::Result<()>>();
+        let status = exited.clone();
+        let keeper = std::thread::Builder::new()
+            .name("fake-ingest".into())
+            .spawn(move || {
+                let mut child = match cmd.spawn() {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = started_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = started_tx.send(Ok(()));
+                loop {
+                    match stop_rx.recv_timeout(Duration::from_millis(100)) {
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            if let Ok(Some(st)) = child.try_wait() {
+                                *status.lock().unwrap() = Some(st);
+                                // Keep the thread until told to stop.
+                                let _ = stop_rx.recv();
+                                return;
+                            }
+                        }
+                        _ => {
+                            let _ = child.kill();
+                            let _ = child.wait();
+                            return;
+                        }
+                    }
+                }
+            })?;
+        let started = started_rx
+            .recv()
+            .unwrap_or_else(|_| Err(std::io::Error::other("the keeper thread ended")));
+        let mut kept = Kept {
+            stop: Some(stop_tx),
+            keeper: Some(keeper),
+            exited,
+        };
+        match started {
+            Ok(()) => Ok(kept),
+            Err(e) => {
+                kept.stop();
+                Err(e)
+            }
+        }
+    }
+
+    fn exit_status(&self) -> Option<std::process::ExitStatus> {
+        *self.exited.lock().unwrap()
+    }
+
+    /// Kills and reaps the child (once).
+    fn stop(&mut self) {
+        drop(self.stop.take());
+        if let Some(k) = self.keeper.take() {
+            let _ = k.join();
+        }
+    }
+}
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
@@ -177,8 +284,8 @@ pub fn start(cfg: &IngestConfig, callback_base: &str) -> std::io::Result<Ingest>
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, config_text(cfg, &dir, port, callback_base))?;
     let log = std::fs::File::create(dir.join("stderr.log"))?;
-    let child = Command::new(&cfg.nginx)
-        .arg("-p")
+    let mut cmd = Command::new(&cfg.nginx);
+    cmd.arg("-p")
         .arg(&dir)
         .arg("-c")
         .arg(&conf)
@@ -187,9 +294,8 @@ pub fn start(cfg: &IngestConfig, callback_base: &str) -> std::io::Result<Ingest>
         .arg(dir.join("error.log"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .map_err(|e| {
+        .stderr(log);
+    let nginx = Kept::spawn(cmd).map_err(|e| {
             std::io::Error::new(
                 e.kind(),
                 format!(
@@ -199,8 +305,8 @@ pub fn start(cfg: &IngestConfig, callback_base: &str) -> std::io::Result<Ingest>
             )
         })?;
     let url = format!("rtmp://127.0.0.1:{port}/app");
-    let mut ingest = Ingest {
-        child,
+    let ingest = Ingest {
+        nginx,
         dir,
         port,
         url,
@@ -216,7 +322,7 @@ pub fn start(cfg: &IngestConfig, callback_base: &str) -> std::io::Result<Ingest>
                 + &std::fs::read_to_string(ingest.dir.join("error.log")).unwrap_or_default();
             std::io::Error::other(format!("the fake's ingest (nginx) {what}: {}", log.trim()))
         };
-        if let Some(st) = ingest.child.try_wait()? {
+        if let Some(st) = ingest.nginx.exit_status() {
             return Err(why(&format!("exited ({st})")));
         }
         if Instant::now() > deadline {

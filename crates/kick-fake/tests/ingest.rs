@@ -197,3 +197,58 @@ async fn without_ingest_there_is_no_callback_and_kicks_url_form() {
     assert_eq!(callback(&fake, "", "on_publish", &key).await, 404);
     assert!(!is_live(&fake));
 }
+
+/// The processes whose command line holds `needle`.
+fn pids_with(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .map(|c| String::from_utf8_lossy(&c).contains(needle))
+                .unwrap_or(false)
+        })
+        .collect()
+}
+
+/// A fake killed without running its destructors (`kill -9`, as a WebDriver
+/// session ends the app that embeds it) takes its nginx with it: nginx does
+/// not keep the port and its directory after its parent is gone. nginx is
+/// started from a blocking-pool thread that tokio ends when idle, so the test
+/// also waits past that (10 s) to see nginx still running while the fake is.
+#[test]
+fn nginx_ends_with_the_fake_that_started_it() {
+    if !have_nginx_rtmp() {
+        return;
+    }
+    use std::io::BufRead;
+    let mut fake = std::process::Command::new(env!("CARGO_BIN_EXE_kick-fake"))
+        .args(["--port", "0", "--ingest"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("kick-fake starts");
+    let mut line = String::new();
+    std::io::BufReader::new(fake.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("kick-fake prints its info line");
+    assert!(line.contains("api_base"), "info line: {line}");
+    let needle = format!("kick-fake-ingest-{}-", fake.id());
+    let nginx = pids_with(&needle);
+    assert_eq!(nginx.len(), 1, "one nginx for this fake: {nginx:?}");
+
+    // Still there once the thread that started it is gone.
+    std::thread::sleep(Duration::from_secs(12));
+    assert_eq!(pids_with(&needle), nginx, "nginx ended while the fake runs");
+
+    fake.kill().unwrap(); // SIGKILL: no destructor runs
+    fake.wait().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !pids_with(&needle).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nginx {nginx:?} outlived the fake that started it"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
