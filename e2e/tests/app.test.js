@@ -88,7 +88,14 @@ test('demo: opens logged in, edit the title, go live, reveal the key, log out an
   // Watch a channel.
   await (await $t('watch-input')).setValue('nightowlnina');
   await (await $t('watch-add')).click();
-  await (await $t('watch-row')).waitForDisplayed({ timeout: 20000 });
+  await (await $t('watch-row')).waitForDisplayed({ timeout: 20000 }).catch(async (e) => {
+    // Say what the card showed instead (an error, "Checking…", the input).
+    const card = await browser.execute(() => {
+      const w = document.querySelector('[data-testid="watch-input"]')?.closest('section');
+      return `${w?.textContent?.replace(/\s+/g, ' ')} | input: "${w?.querySelector('input')?.value}"`;
+    });
+    throw new Error(`${e.message}; the watchlist card: ${card}`);
+  });
   await shot('3-live');
 
   // Reveal the key: shown, then hidden again by itself (run.sh shortens the
