@@ -10,20 +10,18 @@
 //       MEM_JSON=/abs/path.json bash e2e/run.sh bench memory-web
 import fs from 'node:fs';
 import { openApp, testIds, demoInfo, fakeControl, chatState } from '../lib/session.js';
+import { tree } from '../lib/procs.js';
 
 const RATE = Number(process.env.RATE ?? 100);
 const STEPS = Number(process.env.STEPS ?? 3);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The app's WebKit web process: the child of the app named WebKitWebProces. */
+/** The app's WebKit web process (in the app's own process tree: another
+ *  WebKit app on the machine is not it). */
 function webProcess() {
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'WebKitWebProces') return Number(d);
-    } catch { /* gone */ }
-  }
-  throw new Error('no WebKit web process');
+  const web = tree(process.env.KICKSTAND_APP).find((p) => p.comm === 'WebKitWebProces');
+  if (!web) throw new Error('no WebKit web process under the app');
+  return web.pid;
 }
 
 function sample(label) {

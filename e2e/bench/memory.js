@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openApp, demoInfo, fakeControl, chatState } from '../lib/session.js';
+import { tree, pssKiB } from '../lib/procs.js';
 
 const SOAK = Number(process.env.SOAK_SECS ?? 1800);
 const EVERY = Number(process.env.SAMPLE_SECS ?? 10);
@@ -20,38 +21,6 @@ const RATE = Number(process.env.SOAK_RATE ?? 100);
 const SETTLE = Number(process.env.SETTLE_SECS ?? 10);
 const OUT = process.env.MEM_OUT || 'memory-soak.csv';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Processes whose executable is `exe`, with all their descendants. */
-function tree(exe) {
-  const real = fs.realpathSync(exe);
-  const procs = [];
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      let link = '';
-      try { link = fs.readlinkSync(`/proc/${d}/exe`); } catch { /* not ours */ }
-      procs.push({ pid: Number(d), ppid: Number(after[1]), comm, exe: link });
-    } catch { /* gone */ }
-  }
-  const roots = procs.filter((p) => p.exe === real).map((p) => p.pid);
-  const out = new Set(roots);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const p of procs) if (out.has(p.ppid) && !out.has(p.pid)) { out.add(p.pid); grew = true; }
-  }
-  return procs.filter((p) => out.has(p.pid));
-}
-
-function pssKiB(pid) {
-  try {
-    const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
-    return m ? Number(m[1]) : 0;
-  } catch { return 0; }
-}
 
 function pss(exe) {
   const ps = tree(exe).map((p) => ({ pid: p.pid, comm: p.comm, kib: pssKiB(p.pid) }));

@@ -1,0 +1,35 @@
+// Processes of an app under test, for the memory benchmarks: the app's
+// process tree and a process's PSS.
+import fs from 'node:fs';
+
+/** Processes whose executable is `exe`, with all their descendants. */
+export function tree(exe) {
+  const real = fs.realpathSync(exe);
+  const procs = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      let link = '';
+      try { link = fs.readlinkSync(`/proc/${d}/exe`); } catch { /* not ours */ }
+      procs.push({ pid: Number(d), ppid: Number(after[1]), comm, exe: link });
+    } catch { /* gone */ }
+  }
+  const roots = procs.filter((p) => p.exe === real).map((p) => p.pid);
+  const out = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const p of procs) if (out.has(p.ppid) && !out.has(p.pid)) { out.add(p.pid); grew = true; }
+  }
+  return procs.filter((p) => out.has(p.pid));
+}
+
+export function pssKiB(pid) {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : 0;
+  } catch { return 0; }
+}
