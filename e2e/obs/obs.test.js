@@ -30,8 +30,31 @@ async function fake(route) {
   return r.json();
 }
 
+// What the OBS panel shows, for a wait that timed out.
+async function panel() {
+  return browser.execute(() => {
+    const q = (id) => document.querySelector(`[data-testid="${id}"]`);
+    return {
+      text: q('obs-panel')?.innerText ?? '(no panel)',
+      port: q('obs-port')?.value,
+      host: q('obs-host')?.value,
+      connect: q('obs-connect') ? { disabled: q('obs-connect').disabled, text: q('obs-connect').textContent } : null,
+    };
+  });
+}
+
 async function until(what, f, timeout = 20000) {
-  await browser.waitUntil(f, { timeout, interval: 200, timeoutMsg: what });
+  try {
+    await browser.waitUntil(f, { timeout, interval: 200, timeoutMsg: what });
+  } catch (e) {
+    let seen = '';
+    try {
+      seen = JSON.stringify(await panel(), null, 1);
+    } catch (e2) {
+      seen = `(the page could not be read: ${e2.message})`;
+    }
+    throw new Error(`${what}: not within ${timeout} ms. The OBS panel: ${seen}`, { cause: e });
+  }
 }
 
 before(async () => {

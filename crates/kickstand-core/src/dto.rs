@@ -577,6 +577,10 @@ pub enum ObsKeyState {
 /// Everything the OBS panel shows (event `kickstand://obs`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Type)]
 pub struct ObsView {
+    /// Grows with every view Kickstand builds. Views reach the window by
+    /// event and as commands' answers, in either order: the window keeps
+    /// the one with the highest number.
+    pub seq: u64,
     pub settings: ObsSettings,
     pub state: ObsState,
     pub scenes: Vec<String>,

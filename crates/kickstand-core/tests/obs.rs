@@ -139,3 +139,43 @@ async fn settings_password_not_running_and_restart() {
     assert!(json.contains("\"has_password\":true"));
     assert!(!json.contains(PW));
 }
+
+/// Views reach the window by event and as commands' answers, in either
+/// order (the e2e test once saw a connect's "Connecting…" answer arrive
+/// after the event saying OBS refused the password, and the panel stuck on
+/// "Connecting…"). The window keeps the highest-numbered view: that one must
+/// always be what the link says now.
+#[tokio::test]
+async fn the_highest_numbered_view_is_the_current_one() {
+    let rec = Recorder::default();
+    let core = Core::start(demo_options(), rec.sink()).await.unwrap();
+    for round in 0..10 {
+        // Nothing listens there: refused at once, so the state changes
+        // while the command is still building its answer.
+        let answer = core
+            .obs_configure("127.0.0.1".into(), free_port(), None)
+            .await
+            .unwrap();
+        let now = wait_view(&core, "not running", |v| {
+            matches!(v.state, ObsState::NotRunning { .. })
+        })
+        .await;
+        let mut views: Vec<ObsView> = rec
+            .all()
+            .into_iter()
+            .filter_map(|e| match e {
+                CoreEvent::Obs(v) => Some(*v),
+                _ => None,
+            })
+            .collect();
+        views.push(answer);
+        let newest = views.iter().max_by_key(|v| v.seq).unwrap();
+        assert!(
+            matches!(newest.state, ObsState::NotRunning { .. }),
+            "round {round}: the window would show {:?}",
+            newest.state
+        );
+        assert!(newest.seq < now.seq, "a later view is numbered higher");
+        core.obs_disconnect().unwrap();
+    }
+}

@@ -441,6 +441,12 @@ export type ObsState =
 
 /**  Everything the OBS panel shows (event `kickstand://obs`). */
 export type ObsView = {
+	/**
+	 *  Grows with every view Kickstand builds. Views reach the window by
+	 *  event and as commands' answers, in either order: the window keeps
+	 *  the one with the highest number.
+	 */
+	seq: number,
 	settings: ObsSettings,
 	state: ObsState,
 	scenes: string[],

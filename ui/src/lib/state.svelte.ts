@@ -55,7 +55,7 @@ class Store {
       kickstandNotice: (n) => this.toast(n.level, n.message),
       kickstandWentLive: (e) => this.toast('info', `${e.display_name} is live: ${e.title}`),
       kickstandStats: (s) => (this.stats = s),
-      kickstandObs: (v) => (this.obs = v),
+      kickstandObs: (v) => this.setObs(v),
     });
     performance.mark('kickstand:listening');
     try {
@@ -63,11 +63,18 @@ class Store {
       performance.mark('kickstand:status');
       this.limits = await api.channelLimits();
       // OBS is optional: its panel stays empty rather than the app failing.
-      void api.obsView().then((v) => (this.obs = v), () => {});
+      void api.obsView().then((v) => this.setObs(v), () => {});
       if (this.status.phase === 'logged_in') await this.loadSession();
     } catch (e) {
       this.startError = errorText(e);
     }
+  }
+
+  /** OBS views arrive by event and as commands' answers, in either order
+   *  (a connect's answer, "Connecting…", can come after the event saying
+   *  OBS refused the password): keep the newest, by its number. */
+  setObs(v: ObsView) {
+    if (!this.obs || v.seq >= this.obs.seq) this.obs = v;
   }
 
   async loadSession() {

@@ -12,8 +12,11 @@ import { events, type ObsView } from '../lib/bindings';
 
 type Calls = { cmd: string; args: Record<string, unknown> }[];
 
+// Numbered as the backend numbers its views: each one newer than the last.
+let seq = 0;
 function view(over: Partial<ObsView> = {}): ObsView {
   return {
+    seq: ++seq,
     settings: { host: '127.0.0.1', port: 4455, has_password: false, enabled: true },
     state: { state: 'connected', output: 'idle' },
     scenes: ['Starting soon', 'Gameplay', 'Be right back'],
@@ -115,6 +118,41 @@ describe('OBS panel', () => {
     store.obs = view({ state: { state: 'off' }, settings: { host: '10.0.0.2', port: 4460, has_password: false, enabled: false } });
     await tick();
     expect((screen.getByTestId('obs-port') as HTMLInputElement).value).toBe('4460');
+  });
+
+  it('keeps the newest view: a connect answer arriving after a newer event does not undo it', async () => {
+    // What the window's e2e test met: OBS refused the password within
+    // milliseconds, and the event saying so came before the answer to
+    // obs_configure, which was built earlier ("Connecting…").
+    const off = view({ state: { state: 'off' } });
+    const connecting = view({ state: { state: 'connecting' } });
+    const refused = view({ state: { state: 'needs_attention', message: 'OBS refused the WebSocket password.' } });
+    const calls = backend({
+      obs_view: () => off,
+      channel_limits: () => ({ title_max_chars: 140, tags_max: 10, tag_max_chars: 30 }),
+      obs_configure: async () => {
+        await events.kickstandObs.emit(refused);
+        return connecting;
+      },
+    });
+    await store.start();
+    await waitFor(() => expect(store.obs?.state.state).toBe('off'));
+    render(ObsPanel);
+    await fireEvent.input(screen.getByTestId('obs-password'), { target: { value: 'wrong' } });
+    await fireEvent.click(screen.getByTestId('obs-connect'));
+    await waitFor(() => expect(calls.some((c) => c.cmd === 'obs_configure')).toBe(true));
+    // The answer handled: the password field is emptied after it.
+    await waitFor(() => expect((screen.getByTestId('obs-password') as HTMLInputElement).value).toBe(''));
+    await tick();
+    expect(store.obs).toEqual(refused);
+    expect(screen.getByTestId('obs-state').textContent).toBe('Needs attention');
+    expect(screen.getByTestId('obs-problem').textContent).toContain('refused');
+    // An older view by event changes nothing either; a newer one does.
+    await events.kickstandObs.emit(connecting);
+    expect(screen.getByTestId('obs-state').textContent).toBe('Needs attention');
+    await events.kickstandObs.emit(view({ state: { state: 'connecting' } }));
+    await waitFor(() => expect(screen.getByTestId('obs-state').textContent).toBe('Connecting…'));
+    store.stop();
   });
 
   it('offers to fix a stale key, and sets OBS up without any key in the window', async () => {

@@ -13,6 +13,7 @@ use crate::events::CoreEvent;
 use crate::secrets;
 use kick_api::Secret;
 use obs_link::{KeyCheck, KickIngest, LinkEvent, LinkState, ObsConfig, ObsLink, ReadBack};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -21,6 +22,19 @@ use std::time::{Duration, Instant};
 pub const ARRIVAL_GRACE: Duration = Duration::from_secs(45);
 
 /// The OBS link and what the panel shows besides its snapshot.
+#[derive(Default)]
+pub(crate) struct ObsCell {
+    state: Mutex<Obs>,
+    /// The last view's [`ObsView::seq`].
+    seq: AtomicU64,
+}
+
+impl ObsCell {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Obs> {
+        self.state.lock().unwrap()
+    }
+}
+
 #[derive(Default)]
 pub(crate) struct Obs {
     link: Option<ObsLink>,
@@ -98,6 +112,11 @@ fn check_host(h: &str) -> AppResult<String> {
 impl Core {
     /// What the OBS panel shows now.
     pub fn obs_view(&self) -> ObsView {
+        // Numbered before anything is read: a view numbered higher was read
+        // entirely after any view numbered lower began, so the window can
+        // keep the highest (a command's answer may arrive after the event
+        // of a newer change: "Connecting…" after "wrong password").
+        let seq = self.inner.obs.seq.fetch_add(1, Ordering::SeqCst) + 1;
         let settings = self.settings();
         let kick_live = self
             .poller()
@@ -105,7 +124,7 @@ impl Core {
             .and_then(|s| s.own)
             .is_some_and(|o| o.is_live);
         let has_password = self.inner.obs_password.lock().unwrap().is_some();
-        let obs = self.inner.obs.lock().unwrap();
+        let obs = self.inner.obs.lock();
         let (state, scenes, health) = match &obs.link {
             Some(l) => (state_of(&l.state()), l.scenes(), l.health()),
             None => (ObsState::Off, None, None),
@@ -127,6 +146,7 @@ impl Core {
             ),
         };
         ObsView {
+            seq,
             settings: ObsSettings {
                 host: settings.obs_host,
                 port: settings.obs_port,
@@ -207,7 +227,7 @@ impl Core {
         let settings = self.settings();
         let password = self.obs_password().await;
         let config = ObsConfig::new(settings.obs_host.clone(), settings.obs_port, password);
-        let existing = self.inner.obs.lock().unwrap().link.clone();
+        let existing = self.inner.obs.lock().link.clone();
         match existing {
             Some(link) => {
                 link.reconfigure(config);
@@ -220,7 +240,7 @@ impl Core {
                         Core { inner }.on_obs(e);
                     }
                 });
-                self.inner.obs.lock().unwrap().link = Some(link);
+                self.inner.obs.lock().link = Some(link);
             }
         }
         let view = self.obs_view();
@@ -234,7 +254,7 @@ impl Core {
             s.obs_enabled = false;
             Ok(())
         })?;
-        if let Some(link) = self.inner.obs.lock().unwrap().link.take() {
+        if let Some(link) = self.inner.obs.lock().link.take() {
             link.stop();
         }
         let view = self.obs_view();
@@ -270,7 +290,7 @@ impl Core {
     fn on_obs(&self, e: LinkEvent) {
         if let LinkEvent::State(s) = &e {
             let (started_or_ended, just_connected) = {
-                let mut obs = self.inner.obs.lock().unwrap();
+                let mut obs = self.inner.obs.lock();
                 let was_streaming = obs.streaming_since.is_some();
                 match s {
                     LinkState::Streaming { .. } => {
@@ -309,7 +329,7 @@ impl Core {
     /// session; check again for a new one.
     pub(crate) async fn obs_session_changed(&self, logged_in: bool) {
         let connected = {
-            let mut obs = self.inner.obs.lock().unwrap();
+            let mut obs = self.inner.obs.lock();
             obs.key = None;
             obs.connected
         };
@@ -326,7 +346,6 @@ impl Core {
         self.inner
             .obs
             .lock()
-            .unwrap()
             .link
             .clone()
             .ok_or_else(|| AppError::new(ErrorCode::Obs, "Connect to OBS first."))
@@ -349,11 +368,11 @@ impl Core {
         let r = link.setup_for_kick(&ingest).await.map_err(obs_err)?;
         let msg = match r {
             ReadBack::Matches => {
-                self.inner.obs.lock().unwrap().key = Some(ObsKeyState::Matches);
+                self.inner.obs.lock().key = Some(ObsKeyState::Matches);
                 "OBS is set up for Kick: the server and stream key were checked.".to_owned()
             }
             ReadBack::Mismatch { .. } => {
-                self.inner.obs.lock().unwrap().key = None;
+                self.inner.obs.lock().key = None;
                 self.push_obs();
                 return Err(AppError::new(
                     ErrorCode::Obs,
@@ -370,7 +389,7 @@ impl Core {
         let link = self.link()?;
         let ingest = self.kick_ingest().await?;
         let k = key_state(link.check_key(&ingest).await.map_err(obs_err)?);
-        self.inner.obs.lock().unwrap().key = Some(k.clone());
+        self.inner.obs.lock().key = Some(k.clone());
         self.push_obs();
         Ok(k)
     }
@@ -398,8 +417,6 @@ impl Core {
 }
 
 /// The app-wide OBS state in `Inner`.
-pub(crate) type ObsCell = Mutex<Obs>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
