@@ -1,7 +1,8 @@
 // Benchmark (a diagnostic): where the web process's memory goes while chat
 // is busy. The app in demo mode, its dashboard live, then chat at RATE msg/s
 // for STEPS x 20 s; at each stage the web process's PSS and its anonymous
-// part (/proc/<pid>/smaps_rollup). Variants, to tell the parts apart:
+// part (/proc/<pid>/smaps_rollup), and the CPU time it used since the stage
+// before (/proc/<pid>/stat). Variants, to tell the parts apart:
 //   NAV=settings   show another screen while chat runs (the chat panel and
 //                  the dashboard unmounted; the chat store still fed)
 //   HIDE=selector  hide an element (visibility: hidden: laid out, not painted)
@@ -10,7 +11,7 @@
 //       MEM_JSON=/abs/path.json bash e2e/run.sh bench memory-web
 import fs from 'node:fs';
 import { openApp, testIds, demoInfo, fakeControl, chatState } from '../lib/session.js';
-import { tree } from '../lib/procs.js';
+import { cpuSeconds, tree } from '../lib/procs.js';
 
 const RATE = Number(process.env.RATE ?? 100);
 const STEPS = Number(process.env.STEPS ?? 3);
@@ -24,11 +25,17 @@ function webProcess() {
   return web.pid;
 }
 
+let lastCpu = null;
 function sample(label) {
-  const roll = fs.readFileSync(`/proc/${webProcess()}/smaps_rollup`, 'utf8');
+  const pid = webProcess();
+  const roll = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (k) => Number((roll.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) ?? [0, 0])[1]);
-  const s = { stage: label, pss_mib: kib('Pss') / 1024, anon_mib: kib('Pss_Anon') / 1024, file_mib: kib('Pss_File') / 1024 };
-  console.log(`${label}: web process PSS ${s.pss_mib.toFixed(1)} MiB (anonymous ${s.anon_mib.toFixed(1)}, files ${s.file_mib.toFixed(1)})`);
+  const cpu = { s: cpuSeconds(pid), at: Date.now() };
+  const cpu_pct = lastCpu ? (100 * (cpu.s - lastCpu.s)) / ((cpu.at - lastCpu.at) / 1000) : null;
+  lastCpu = cpu;
+  const s = { stage: label, pss_mib: kib('Pss') / 1024, anon_mib: kib('Pss_Anon') / 1024, file_mib: kib('Pss_File') / 1024, cpu_pct };
+  console.log(`${label}: web process PSS ${s.pss_mib.toFixed(1)} MiB (anonymous ${s.anon_mib.toFixed(1)}, files ${s.file_mib.toFixed(1)})` +
+    (cpu_pct === null ? '' : `, CPU ${cpu_pct.toFixed(1)} % of a core since the stage before`));
   return s;
 }
 

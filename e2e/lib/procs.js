@@ -33,3 +33,13 @@ export function pssKiB(pid) {
     return m ? Number(m[1]) : 0;
   } catch { return 0; }
 }
+
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime: fields 14 and 15 of stat(5), 11 and 12 after the state; USER_HZ is 100.
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch { return 0; }
+}

@@ -84,6 +84,7 @@ test('OBS from the window: connect, set up, stale key, go live, health, scene, e
   await (await $t('obs-connect')).click();
   await until('wrong password said', async () => (await text('obs-state')) === 'Needs attention');
   assert.match(await text('obs-problem'), /refused the WebSocket password/);
+  if (SHOTS) await browser.saveScreenshot(path.join(SHOTS, '7-obs-wrong-password.png'));
 
   // The right one: connected; the key in OBS is checked at once (a fresh
   // OBS streams elsewhere or nowhere) and a fix is offered.
