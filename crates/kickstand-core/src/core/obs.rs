@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 /// takes a little while to show a new stream).
 pub const ARRIVAL_GRACE: Duration = Duration::from_secs(45);
 
-/// The OBS link and what the panel shows besides its snapshot.
+/// The app-wide OBS state in `Inner`.
 #[derive(Default)]
 pub(crate) struct ObsCell {
     state: Mutex<Obs>,
@@ -35,6 +35,7 @@ impl ObsCell {
     }
 }
 
+/// The OBS link and what the panel shows besides its snapshot.
 #[derive(Default)]
 pub(crate) struct Obs {
     link: Option<ObsLink>,
@@ -416,7 +417,6 @@ impl Core {
     }
 }
 
-/// The app-wide OBS state in `Inner`.
 #[cfg(test)]
 mod tests {
     use super::*;
