@@ -42,7 +42,23 @@ export async function fakeControl(demo, route, body) {
 /** The demo logs itself in at start: waits for its dashboard (the user's
  *  name in the header). */
 export async function demoLogin(browser) {
-  await (await testIds(browser)('user-name')).waitForDisplayed({ timeout: 20000 });
+  try {
+    await (await testIds(browser)('user-name')).waitForDisplayed({ timeout: 20000 });
+  } catch (e) {
+    throw new Error(`the demo's dashboard did not show within 20 s; the window: ${await shown(browser)}`, { cause: e });
+  }
+}
+
+/** What the window shows, in words, for a wait that timed out. */
+export async function shown(browser) {
+  try {
+    return await browser.execute(() => {
+      const text = (document.body?.innerText ?? '').replace(/\s+/g, ' ').trim();
+      return `${document.readyState}; "${text.slice(0, 600)}"`;
+    });
+  } catch (e) {
+    return `(the page could not be read: ${e.message})`;
+  }
 }
 
 /** The chat panel's state text as the page has it: WebKitWebDriver's getText
