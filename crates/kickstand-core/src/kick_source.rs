@@ -239,33 +239,45 @@ pub fn register_demo_redirect(fake: &kick_fake::RunningFake, uri: &str) {
 
 /// Demo mode without a browser: plays the browser against the
 /// auto-approving fake (authorize, then follow the redirect to the loopback).
-pub fn follow_authorize_in_process(url: String) {
-    tokio::spawn(async move {
-        let http = match reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-        {
-            Ok(h) => h,
-            Err(e) => return tracing::warn!(error = %e, "demo login: no HTTP client"),
-        };
-        let resp = match http.get(&url).send().await {
-            Ok(r) => r,
-            Err(e) => {
-                return tracing::warn!(error = %e.without_url(), "demo login: authorize failed")
+/// Each step is tried three times (a request that fails at once is retried
+/// after 200 ms, then 500 ms) within 10 s; the error says which step failed,
+/// so the login ends with it instead of waiting for a callback that will not
+/// come (the window stayed on "Starting…" for the login's whole timeout).
+pub async fn follow_authorize_in_process(url: String) -> Result<(), String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(|e| format!("no HTTP client: {e}"))?;
+    async fn get(http: &reqwest::Client, url: &str) -> Result<reqwest::Response, String> {
+        let mut last = String::new();
+        for pause in [0, 200, 500] {
+            tokio::time::sleep(Duration::from_millis(pause)).await;
+            match http.get(url).send().await {
+                Ok(r) => return Ok(r),
+                Err(e) => last = e.without_url().to_string(),
             }
-        };
-        let Some(next) = resp
-            .headers()
-            .get(reqwest::header::LOCATION)
-            .and_then(|l| l.to_str().ok())
-            .map(str::to_owned)
-        else {
-            return tracing::warn!(status = resp.status().as_u16(), "demo login: no redirect");
-        };
-        if let Err(e) = http.get(&next).send().await {
-            tracing::warn!(error = %e.without_url(), "demo login: callback failed");
         }
-    });
+        Err(last)
+    }
+    let resp = get(&http, &url)
+        .await
+        .map_err(|e| format!("the demo's authorize page did not answer: {e}"))?;
+    let next = resp
+        .headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            format!(
+                "the demo's authorize page answered {} without a redirect",
+                resp.status().as_u16()
+            )
+        })?;
+    get(&http, &next)
+        .await
+        .map(drop)
+        .map_err(|e| format!("the redirect to Kickstand failed: {e}"))
 }
 
 /// The chat room of a channel, from kick.com's internal channel API.
@@ -302,4 +314,54 @@ pub async fn lookup_chatroom(site_base: &str, slug: &str) -> Option<ChatRoom> {
         chatroom_id: v.get("chatroom")?.get("id")?.as_u64()?,
         channel_id: v.get("id").and_then(|i| i.as_u64()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server answering every request with `answer` (a whole HTTP response).
+    async fn server(answer: &'static str) -> String {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/oauth/authorize?x=1", l.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let _ = s.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn the_demo_login_follow_says_which_step_failed() {
+        // An authorize page that does not redirect: said at once.
+        let url =
+            server("HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+        let e = follow_authorize_in_process(url).await.unwrap_err();
+        assert!(e.contains("200 without a redirect"), "{e}");
+
+        // Nothing listening: retried, then said (no waiting for the login's timeout).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let t = std::time::Instant::now();
+        let e = follow_authorize_in_process(format!("http://127.0.0.1:{port}/oauth/authorize"))
+            .await
+            .unwrap_err();
+        assert!(e.contains("did not answer"), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+
+        // A redirect whose target refuses: the second step is named.
+        let url = server(
+            "HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/callback?code=c\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        let e = follow_authorize_in_process(url).await.unwrap_err();
+        assert!(e.contains("redirect to Kickstand failed"), "{e}");
+    }
 }

@@ -904,9 +904,8 @@ impl Core {
         } else {
             open_url(&auth.url)
         };
-        if opened.is_err() && demo {
-            kick_source::follow_authorize_in_process(auth.url.clone());
-        } else if let Err(e) = opened {
+        let in_process = opened.is_err() && demo;
+        if let (Err(e), false) = (&opened, in_process) {
             self.back_to_logged_out(epoch);
             return Err(AppError::new(
                 ErrorCode::LoginFailed,
@@ -914,8 +913,20 @@ impl Core {
             ));
         }
 
+        // In process, the demo's "browser" runs beside the wait for its
+        // callback (which answers it); if it fails, the login ends now.
+        let follow = async {
+            match in_process {
+                true => kick_source::follow_authorize_in_process(auth.url.clone()).await,
+                false => std::future::pending().await,
+            }
+        };
         let code = tokio::select! {
             r = kick_source::wait_for_code(listener, &auth, self.inner.opts.login_timeout) => r,
+            Err(e) = follow => {
+                tracing::warn!(error = %e, "demo login failed");
+                Err(AppError::new(ErrorCode::LoginFailed, format!("The demo's login did not complete: {e}.")))
+            }
             _ = cancel_rx => Err(AppError::new(ErrorCode::LoginCancelled, "Login cancelled.")),
         };
         let _op = self.inner.op.lock().await;
