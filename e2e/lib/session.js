@@ -2,6 +2,7 @@
 // the app (through run.sh's tauri-driver), the demo's embedded fake Kick,
 // the demo login and the chat panel's state.
 import fs from 'node:fs';
+import path from 'node:path';
 import { remote } from 'webdriverio';
 
 /** A WebDriver session on `app` (default: the app run.sh was given). */
@@ -45,7 +46,21 @@ export async function demoLogin(browser) {
   try {
     await (await testIds(browser)('user-name')).waitForDisplayed({ timeout: 20000 });
   } catch (e) {
-    throw new Error(`the demo's dashboard did not show within 20 s; the window: ${await shown(browser)}`, { cause: e });
+    throw new Error(`the demo's dashboard did not show within 20 s; the window: ${await shown(browser)}; ` +
+      `the app's log ends: ${appLogTail()}`, { cause: e });
+  }
+}
+
+/** The last lines of the app's newest log file (the app's log folder under
+ *  run.sh's XDG_DATA_HOME; no secret is ever logged), for a failed wait. */
+export function appLogTail(chars = 2500) {
+  try {
+    const dir = path.join(process.env.XDG_DATA_HOME ?? '', 'dev.kickstand.app', 'logs');
+    const files = fs.readdirSync(dir).filter((f) => f.includes('log')).map((f) => path.join(dir, f));
+    const newest = files.sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+    return newest ? `${newest}:\n${fs.readFileSync(newest, 'utf8').slice(-chars)}` : `(no log file in ${dir})`;
+  } catch (e) {
+    return `(no log: ${e.message})`;
   }
 }
 
