@@ -229,8 +229,8 @@ async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
 }
 
 /// Turns chat on and streams it to the panel over `on_batch`: the history
-/// first, then at most one batch per 50 ms (Tauri channels, not events: a
-/// busy chat is a stream).
+/// first, then batches: 50 ms after the first news, at most five a second
+/// (Tauri channels, not events: a busy chat is a stream).
 #[tauri::command]
 #[specta::specta]
 async fn chat_start(

@@ -186,8 +186,8 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
     let n_lines = lines(&events).len();
     let n_batches = batches(&events).len();
     assert!(n_lines >= 2000, "messages flowed: {n_lines}");
-    // At most one push per batch interval (plus a few state pushes).
-    let frames = (elapsed.as_millis() / kickstand_core::chat::FRAME.as_millis()) as usize + 20;
+    // At most one push per SPACING (plus a few state pushes).
+    let frames = (elapsed.as_millis() / kickstand_core::chat::SPACING.as_millis()) as usize + 20;
     assert!(
         n_batches <= frames,
         "{n_batches} pushes for {n_lines} messages in {elapsed:?}"
@@ -200,6 +200,77 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
         core.chat_snapshot().items.len(),
         kickstand_core::chat::HISTORY
     );
+}
+
+/// A message in a quiet chat reaches the panel a frame after it arrives; a
+/// busy chat reaches it in batches at least SPACING apart (five a second),
+/// every message still there.
+#[tokio::test]
+async fn a_quiet_message_shows_at_once_and_a_busy_chat_five_times_a_second() {
+    use kickstand_core::chat::SPACING;
+    let (core, events) = demo_core().await;
+    // When each push came, and how many lines it carried.
+    let pushes: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+    let (p, e) = (pushes.clone(), events.clone());
+    core.chat_start(
+        None,
+        Box::new(move |b| {
+            let n = b.items.len();
+            p.lock().unwrap().push((Instant::now(), n));
+            e.lock().unwrap().push(b);
+            true
+        }),
+    )
+    .await
+    .unwrap();
+    wait_for(&events, "connected", connected).await;
+    tokio::time::sleep(Duration::from_millis(400)).await; // quiet: the last push is long gone
+
+    core.chat_send(ChatSendRequest {
+        content: "quiet hello".into(),
+        as_bot: false,
+        reply_to: None,
+    })
+    .await
+    .unwrap();
+    let sent = Instant::now();
+    wait_for(&events, "the quiet message", |b| {
+        b.items
+            .iter()
+            .any(|i| matches!(i, ChatItem::Line(l) if l.username == "DemoStreamer"))
+    })
+    .await;
+    let shown = pushes.lock().unwrap().last().unwrap().0;
+    assert!(
+        shown.duration_since(sent) < SPACING,
+        "a quiet chat's message waited {:?} (FRAME is 50 ms, SPACING {SPACING:?})",
+        shown.duration_since(sent)
+    );
+
+    let fake = core.demo_fake().unwrap();
+    let before = lines(&events).len();
+    let from = pushes.lock().unwrap().len();
+    *fake.state.realtime.chat_rate.lock().unwrap() = 1000.0;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let busy: Vec<(Instant, usize)> = pushes.lock().unwrap()[from..]
+        .iter()
+        .copied()
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    let got = lines(&events).len() - before;
+    assert!(got >= 1000, "messages flowed: {got}");
+    assert!(busy.len() >= 5, "{} pushes in 2 s of busy chat", busy.len());
+    for w in busy.windows(2) {
+        let gap = w[1].0.duration_since(w[0].0);
+        assert!(
+            gap + Duration::from_millis(2) >= SPACING,
+            "two pushes {gap:?} apart ({} and {} lines)",
+            w[0].1,
+            w[1].1
+        );
+    }
 }
 
 /// Ids of the chat lines a stream received, in the order it received them.

@@ -27,8 +27,8 @@ export const commands = {
 	demoSetLive: (live: boolean) => __TAURI_INVOKE<null>("demo_set_live", { live }),
 	/**
 	 *  Turns chat on and streams it to the panel over `on_batch`: the history
-	 *  first, then at most one batch per 50 ms (Tauri channels, not events: a
-	 *  busy chat is a stream).
+	 *  first, then batches: 50 ms after the first news, at most five a second
+	 *  (Tauri channels, not events: a busy chat is a stream).
 	 */
 	chatStart: (chatroomId: number | null, onBatch: Channel<ChatBatch>) => __TAURI_INVOKE<ChatStatus>("chat_start", { chatroomId, onBatch }),
 	chatStop: () => __TAURI_INVOKE<ChatStatus>("chat_stop"),

@@ -48,7 +48,7 @@ class ChatStore {
         this.apply(b, true);
         return;
       }
-      // The backend sends at most one batch per 50 ms, but its timer is not
+      // The backend sends at most five batches a second, but its timer is not
       // the window's: two batches can land in one frame. Apply once per frame.
       // A hidden or minimised window draws no frames: apply at once there,
       // and never hold more than a history's worth waiting for a frame.
