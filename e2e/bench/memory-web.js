@@ -11,23 +11,15 @@
 //       MEM_JSON=/abs/path.json bash e2e/run.sh bench memory-web
 import fs from 'node:fs';
 import { openApp, testIds, demoInfo, fakeControl, chatState } from '../lib/session.js';
-import { cpuSeconds, tree } from '../lib/procs.js';
+import { cpuSeconds, webProcess } from '../lib/procs.js';
 
 const RATE = Number(process.env.RATE ?? 100);
 const STEPS = Number(process.env.STEPS ?? 3);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** The app's WebKit web process (in the app's own process tree: another
- *  WebKit app on the machine is not it). */
-function webProcess() {
-  const web = tree(process.env.KICKSTAND_APP).find((p) => p.comm === 'WebKitWebProces');
-  if (!web) throw new Error('no WebKit web process under the app');
-  return web.pid;
-}
-
 let lastCpu = null;
 function sample(label) {
-  const pid = webProcess();
+  const pid = webProcess(process.env.KICKSTAND_APP);
   const roll = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const kib = (k) => Number((roll.match(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm')) ?? [0, 0])[1]);
   const cpu = { s: cpuSeconds(pid), at: Date.now() };

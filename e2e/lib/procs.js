@@ -27,6 +27,14 @@ export function tree(exe) {
   return procs.filter((p) => out.has(p.pid));
 }
 
+/** The pid of `exe`'s WebKit web process (in its own tree: another WebKit
+ *  app on the machine is not it). */
+export function webProcess(exe) {
+  const web = tree(exe).find((p) => p.comm === 'WebKitWebProces');
+  if (!web) throw new Error('no WebKit web process under the app');
+  return web.pid;
+}
+
 export function pssKiB(pid) {
   try {
     const m = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);

@@ -17,7 +17,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use kick_chat::{ChatConfig, ChatEvent, ConnectionState, TransportChoice};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::io::AsyncBufReadExt;
 
 fn cpu_seconds() -> f64 {
@@ -64,11 +64,18 @@ async fn main() {
         let mut ready = Some(ready_tx);
         // The consumer takes events as the app's chat service does
         // (kickstand-core's chat.rs): it waits for the first news, lets a
-        // 50 ms frame fill without watching the channel, then drains it.
+        // batch fill without watching the channel (50 ms after that news,
+        // 200 ms after the batch before at the soonest), then drains it.
+        let (frame, spacing) = (Duration::from_millis(50), Duration::from_millis(200));
+        let mut last: Option<tokio::time::Instant> = None;
         let mut buf = Vec::with_capacity(1024);
         while rx.recv_many(&mut buf, 1024).await > 0 {
             if ready.is_none() {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let mut due = tokio::time::Instant::now() + frame;
+                if let Some(t) = last {
+                    due = due.max(t + spacing);
+                }
+                tokio::time::sleep_until(due).await;
             }
             loop {
                 for ev in buf.drain(..) {
@@ -94,6 +101,7 @@ async fn main() {
                     break;
                 }
             }
+            last = Some(tokio::time::Instant::now());
         }
     });
     ready_rx.await.expect("connected");
