@@ -6,7 +6,8 @@
 //!
 //! Prints `{"ready":true}` once the chat channel is joined. Then, on stdin:
 //! `start` takes a snapshot; `stop` prints one JSON line with the chat
-//! messages delivered (typed `ChatEvent::Message`, deduplicated) and the CPU
+//! messages delivered (typed `ChatEvent::Message`, deduplicated; and those the
+//! consumer took, `consumed`) and the CPU
 //! time of THIS process (user+system, all threads, `/proc/self/stat`) since
 //! the snapshot; `quit` ends.
 
@@ -107,18 +108,33 @@ async fn main() {
     ready_rx.await.expect("connected");
     println!("{{\"ready\":true}}");
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
-    let (mut m0, mut c0, mut t0) = (0u64, 0.0f64, Instant::now());
+    // Messages are counted where kick-chat hands them over (its own
+    // counter): the consumer takes them in 200 ms batches, so its count at
+    // a snapshot can be a batch behind (±4 % of a 5 s window).
+    let delivered = || handle.stats.get(&handle.stats.messages);
+    let (mut m0, mut e0, mut c0, mut t0) = (0u64, 0u64, 0.0f64, Instant::now());
     while let Ok(Some(line)) = lines.next_line().await {
         match line.trim() {
             "start" => {
-                (m0, c0, t0) = (msgs.load(Ordering::Relaxed), cpu_seconds(), Instant::now());
+                (m0, e0, c0, t0) = (
+                    delivered(),
+                    msgs.load(Ordering::Relaxed),
+                    cpu_seconds(),
+                    Instant::now(),
+                );
             }
             "stop" => {
-                let (m, c, t) = (msgs.load(Ordering::Relaxed), cpu_seconds(), t0.elapsed());
+                let (m, e, c, t) = (
+                    delivered(),
+                    msgs.load(Ordering::Relaxed),
+                    cpu_seconds(),
+                    t0.elapsed(),
+                );
                 println!(
                     "{}",
                     serde_json::json!({
                         "messages": m - m0,
+                        "consumed": e - e0,
                         "cpu_s": c - c0,
                         "wall_s": t.as_secs_f64(),
                         "frames_total": handle.stats.get(&handle.stats.frames),
