@@ -21,8 +21,8 @@ pub const FRAME: Duration = Duration::from_millis(50);
 /// messages a second is not slowed; a busy one shows five times a second, in
 /// batches, not twenty. Each push costs the window the same whatever it
 /// carries (the script Tauri runs, a render, a layout and a paint of the chat
-/// list): measured at 100 msg/s, the web process spent 28.6 % of a core with
-/// 20 pushes a second and 13.5 % at 5 (docs/PERFORMANCE.md, sixth run).
+/// list): measured at 100 msg/s, the web process spent 24–29 % of a core with
+/// 20 pushes a second and 13–17 % at 5 (docs/PERFORMANCE.md, sixth run).
 pub const SPACING: Duration = Duration::from_millis(200);
 
 /// Where a window's chat stream goes (a Tauri `Channel` in the app). Returns
