@@ -209,6 +209,10 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
 async fn a_quiet_message_shows_at_once_and_a_busy_chat_five_times_a_second() {
     use kickstand_core::chat::SPACING;
     let (core, events) = demo_core().await;
+    // No background chat (the demo's 1.5 msg/s): a push just before the
+    // quiet message would rightly hold it back up to SPACING.
+    let fake = core.demo_fake().unwrap();
+    *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
     // When each push came, and how many lines it carried.
     let pushes: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
     let (p, e) = (pushes.clone(), events.clone());
@@ -247,7 +251,6 @@ async fn a_quiet_message_shows_at_once_and_a_busy_chat_five_times_a_second() {
         shown.duration_since(sent)
     );
 
-    let fake = core.demo_fake().unwrap();
     let before = lines(&events).len();
     let from = pushes.lock().unwrap().len();
     *fake.state.realtime.chat_rate.lock().unwrap() = 1000.0;
