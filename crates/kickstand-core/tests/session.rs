@@ -334,3 +334,38 @@ async fn stream_key_reveal_hides_itself_and_never_leaks_into_events() {
     let err = core.reveal_stream_key().await.unwrap_err();
     assert_eq!(err.code, ErrorCode::NotLoggedIn);
 }
+
+/// No browser opens: with a Kick account the login ends at once with a plain
+/// message (and the login screen back); the demo plays the browser itself.
+#[tokio::test]
+async fn no_browser_is_said_with_kick_and_played_in_process_by_the_demo() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let core = Core::start(
+        kick_options(&fake, store, temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap();
+    let err = core
+        .login(|_: &str| Err("no browser found".to_owned()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::LoginFailed);
+    assert_eq!(err.message, "Could not open the browser: no browser found");
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+
+    let mut opts = demo_options();
+    opts.demo_uses_browser = true;
+    let demo = Core::start(opts, Recorder::default().sink()).await.unwrap();
+    assert_eq!(demo.status().phase, SessionPhase::LoggedOut);
+    let st = demo
+        .login(|_: &str| Err("no browser found".to_owned()))
+        .await
+        .expect("the demo logs in without a browser");
+    assert_eq!(st.phase, SessionPhase::LoggedIn);
+}
