@@ -898,27 +898,31 @@ impl Core {
             (epoch, oauth, auth, listener, cancel_rx, demo.is_some())
         };
 
-        let follow_in_process = demo && (auto || !self.inner.opts.demo_uses_browser);
-        let opened = if follow_in_process {
-            Err("in-process".to_owned())
+        // The demo plays the browser itself when it logs itself in, when
+        // told to, or when no browser opens.
+        let in_process = if demo && (auto || !self.inner.opts.demo_uses_browser) {
+            true
         } else {
-            open_url(&auth.url)
+            match open_url(&auth.url) {
+                Ok(()) => false,
+                Err(_) if demo => true,
+                Err(e) => {
+                    self.back_to_logged_out(epoch);
+                    return Err(AppError::new(
+                        ErrorCode::LoginFailed,
+                        format!("Could not open the browser: {e}"),
+                    ));
+                }
+            }
         };
-        let in_process = opened.is_err() && demo;
-        if let (Err(e), false) = (&opened, in_process) {
-            self.back_to_logged_out(epoch);
-            return Err(AppError::new(
-                ErrorCode::LoginFailed,
-                format!("Could not open the browser: {e}"),
-            ));
-        }
 
         // In process, the demo's "browser" runs beside the wait for its
         // callback (which answers it); if it fails, the login ends now.
         let follow = async {
-            match in_process {
-                true => kick_source::follow_authorize_in_process(auth.url.clone()).await,
-                false => std::future::pending().await,
+            if in_process {
+                kick_source::follow_authorize_in_process(auth.url.clone()).await
+            } else {
+                std::future::pending().await
             }
         };
         let code = tokio::select! {
