@@ -76,6 +76,12 @@ pub fn pusher_frame(data: &[u8]) {
         _ => None,
     };
     assert_eq!(ChatEvent::from_frame(&frame), typed);
+    // The fast lane (kick_chat::fast), where it answers, answers the same.
+    if let Some(e) = kick_chat::fast::pusher_frame(text) {
+        assert_eq!(e.name(), frame.event);
+        assert_eq!(e.channel, frame.channel.as_deref());
+        assert_eq!(e.kick(&mut String::new()), kick);
+    }
     check_kick_event(&frame.event, &frame.data, kick);
 }
 
@@ -98,9 +104,23 @@ pub fn centrifugo_frame(data: &[u8]) {
     assert_eq!(results.len(), lines.len());
     for (line, result) in lines.iter().zip(results) {
         assert_eq!(result, cf::parse_line(line));
+        let fast = kick_chat::fast::publication(line);
         let Ok(incoming) = result else {
+            assert!(fast.is_none(), "the fast lane read a line serde refused");
             continue;
         };
+        if let Some(e) = fast {
+            let Incoming::Push {
+                to: Address::Channel(c),
+                body: PushBody::Publication { event, data },
+            } = &incoming
+            else {
+                panic!("the fast lane read a publication serde did not: {incoming:?}");
+            };
+            assert_eq!(Some(c.as_str()), e.channel);
+            assert_eq!(e.name(), event.as_str());
+            assert_eq!(e.kick(&mut String::new()), ChatEvent::from_kick(event, data));
+        }
         let v: Value = serde_json::from_str(line).expect("a parsed line is JSON");
         let obj = v.as_object().expect("a parsed line is an object");
         assert_eq!(obj.is_empty(), incoming == Incoming::Ping);
@@ -318,7 +338,18 @@ pub fn chat_message(data: &[u8]) {
     };
     check_spans(text, &kick_chat::parse_emotes(text));
 
+    // The fast lane, on the text and on the text escaped as it sits in a
+    // frame (as serde_json and as PHP, Kick's servers, escape it): where it
+    // answers, it answers what the serde decoders answer.
+    let fast = kick_chat::fast::message(text);
+    let body = serde_json::to_string(text).expect("a str serialises");
+    for escaped in [&body[1..body.len() - 1], php_string_body(text).as_str()] {
+        if let Some(m) = kick_chat::fast::message_escaped(escaped) {
+            assert_eq!(Some(&m), fast.as_ref(), "escaped and plain disagree: {escaped}");
+        }
+    }
     let Ok(d) = serde_json::from_str::<Value>(text) else {
+        assert!(fast.is_none(), "the fast lane read what is not JSON");
         // The same text as the content of a well-formed message.
         let d = json!({"id": "m", "sender": {"id": 1}, "content": text});
         let m = ChatMessage::from_data(&d).expect("a well-formed message parses");
@@ -330,6 +361,9 @@ pub fn chat_message(data: &[u8]) {
         .as_u64()
         .or_else(|| d["sender"]["id"].as_str()?.parse().ok());
     let well_formed = d["id"].is_string() && d.get("sender").is_some() && sender_id.is_some();
+    if let Some(m) = &fast {
+        assert_eq!(Some(m), ChatMessage::from_data(&d).as_ref());
+    }
     match ChatMessage::from_data(&d) {
         Some(m) => {
             assert!(well_formed);
@@ -340,4 +374,25 @@ pub fn chat_message(data: &[u8]) {
         }
         None => assert!(!well_formed, "a well-formed message was refused: {d}"),
     }
+}
+
+/// `text` as a JSON string body the way PHP's `json_encode` writes it by
+/// default: `/` as `\/`, everything outside ASCII as `\uXXXX`.
+fn php_string_body(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{u:04x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -58,7 +58,7 @@ fn u64_of(v: &Value) -> Option<u64> {
     v.as_u64().or_else(|| v.as_str()?.parse().ok())
 }
 
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_time(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))
@@ -830,6 +830,11 @@ impl ChatEvent {
             return Kick::Ignored;
         }
         if let (Payload::Text(text), "ChatMessageEvent") = (&data, name) {
+            // Kick's usual message, in one pass (crate::fast); anything
+            // unusual goes through serde.
+            if let Some(m) = crate::fast::message(text) {
+                return Kick::Event(ChatEvent::Message(m));
+            }
             match ChatMessage::from_json(text) {
                 Ok(Some(m)) => return Kick::Event(ChatEvent::Message(m)),
                 Ok(None) => return Kick::Invalid,

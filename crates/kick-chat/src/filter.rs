@@ -70,7 +70,9 @@ impl Recent {
     /// Remembers the key; false when it was already there.
     pub fn insert(&mut self, kind: u8, id: &str) -> bool {
         let k = self.fingerprint(kind, id);
-        if self.set.contains(&k) {
+        // One probe for the usual case (a new id), not a lookup and then an
+        // insert.
+        if !self.set.insert(k) {
             return false;
         }
         if self.order.len() >= self.cap {
@@ -78,7 +80,6 @@ impl Recent {
                 self.set.remove(&old);
             }
         }
-        self.set.insert(k);
         self.order.push_back(k);
         true
     }

@@ -19,6 +19,7 @@
 pub mod centrifugo;
 pub mod client;
 pub mod event;
+pub mod fast;
 pub mod filter;
 pub mod negotiate;
 pub mod protocol;

@@ -280,9 +280,16 @@ mod tests {
         "KicksGifted",
     ];
 
-    /// A chat message's data text: the typed decode agrees with `from_data`.
+    /// A chat message's data text: the typed decode agrees with `from_data`,
+    /// and so does the fast lane where it answers.
     fn check_message(text: &str) {
         let by_value = serde_json::from_str::<Value>(text);
+        if let Some(m) = crate::fast::message(text) {
+            let v = by_value
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{text}: fast read broken JSON ({e})"));
+            assert_eq!(Some(m), ChatMessage::from_data(v), "fast: {text}");
+        }
         match (ChatMessage::from_json(text), &by_value) {
             (Ok(m), Ok(v)) => assert_eq!(m, ChatMessage::from_data(v), "{text}"),
             // Broken JSON; a syntax error here is one for `Value` too.
@@ -303,6 +310,26 @@ mod tests {
 
     fn check_frame(text: &str) {
         let raw = RawFrame::parse(text);
+        if let Some(f) = crate::fast::pusher_frame(text) {
+            let r = raw
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{text}: fast read what serde refused ({e})"));
+            assert_eq!(f.name(), r.event, "{text}");
+            assert_eq!(f.channel, r.channel.as_deref(), "{text}");
+            let mut buf = String::new();
+            let raw_data = f.data;
+            let kick = f.kick(&mut buf);
+            assert_eq!(
+                kick,
+                ChatEvent::from_kick_payload(&r.event, r.data.clone()),
+                "{text}"
+            );
+            assert_eq!(
+                Payload::Text(Cow::Owned(crate::fast::unescaped_for_tests(raw_data))),
+                r.data,
+                "{text}"
+            );
+        }
         let fast = raw.clone().map(RawFrame::into_frame);
         let slow = frame_by_value(text);
         match (&fast, &slow) {
@@ -323,6 +350,29 @@ mod tests {
     fn check_line(line: &str) {
         let slow = parse_line_value(line);
         assert_eq!(parse_line(line), slow, "{line}");
+        if let Some(f) = crate::fast::publication(line) {
+            let p = parse_publication(line)
+                .unwrap_or_else(|| panic!("{line}: fast read what serde did not"));
+            assert_eq!(f.name(), p.event, "{line}");
+            assert_eq!(
+                crate::centrifugo::RawAddress::Channel(Cow::Borrowed(f.channel.unwrap())),
+                p.to,
+                "{line}"
+            );
+            let mut buf = String::new();
+            let raw_data = f.data;
+            let kick = f.kick(&mut buf);
+            assert_eq!(
+                kick,
+                ChatEvent::from_kick_payload(&p.event, p.data.clone()),
+                "{line}"
+            );
+            assert_eq!(
+                Payload::Text(Cow::Owned(crate::fast::unescaped_for_tests(raw_data))),
+                p.data,
+                "{line}"
+            );
+        }
         if let Some(p) = parse_publication(line) {
             let Ok(crate::centrifugo::Incoming::Push {
                 body: crate::centrifugo::PushBody::Publication { event, data },
@@ -343,7 +393,24 @@ mod tests {
     /// Centrifugo publication (data as a string and as an object).
     fn check_everywhere(data: &str) {
         check_message(data);
-        let s = serde_json::to_string(data).unwrap();
+        // Still escaped, as it sits in a frame: as serde_json and as PHP
+        // (Kick's servers) escape it.
+        let serde_body = serde_json::to_string(data).unwrap();
+        let php_body = crate::fast::php_string_body(data);
+        for body in [&serde_body[1..serde_body.len() - 1], php_body.as_str()] {
+            if let Some(m) = crate::fast::message_escaped(body) {
+                let v = serde_json::from_str::<Value>(data)
+                    .unwrap_or_else(|e| panic!("{data}: fast read broken JSON ({e})"));
+                assert_eq!(Some(m), ChatMessage::from_data(&v), "escaped: {body}");
+            }
+            check_frame(&format!(
+                r#"{{"event":"App\\Events\\ChatMessageEvent","channel":"chatrooms.1.v2","data":"{body}"}}"#
+            ));
+            check_line(&format!(
+                r#"{{"push":{{"channel":"chatrooms.1.v2","pub":{{"data":{{"event":"App\\Events\\ChatMessageEvent","data":"{body}"}}}}}}}}"#
+            ));
+        }
+        let s = serde_body;
         check_frame(&format!(
             r#"{{"event":"App\\Events\\ChatMessageEvent","channel":"chatrooms.1.v2","data":{s}}}"#
         ));
