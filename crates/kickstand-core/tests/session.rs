@@ -369,3 +369,104 @@ async fn no_browser_is_said_with_kick_and_played_in_process_by_the_demo() {
         .expect("the demo logs in without a browser");
     assert_eq!(st.phase, SessionPhase::LoggedIn);
 }
+
+/// A store that counts reads per key (each is a Secret Service round trip
+/// with the real keyring, ~30 ms).
+#[derive(Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    reads: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl CountingStore {
+    fn reads(&self, key: &str) -> usize {
+        self.reads.lock().unwrap().get(key).copied().unwrap_or(0)
+    }
+}
+
+impl SecretStore for CountingStore {
+    fn get(&self, key: &str) -> Result<Option<kick_api::Secret>, secrets::StoreError> {
+        *self.reads.lock().unwrap().entry(key.into()).or_default() += 1;
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &kick_api::Secret) -> Result<(), secrets::StoreError> {
+        self.inner.set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), secrets::StoreError> {
+        self.inner.delete(key)
+    }
+}
+
+/// A streamer's start with a stored login reads each secret once: the
+/// Client ID and Secret (which also tell that the keyring works; no
+/// separate probe) and the tokens. It used to read the credentials twice
+/// and probe first: six round trips before Kick was even asked.
+#[tokio::test]
+async fn a_start_with_a_stored_login_reads_each_secret_once() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let settings = temp_settings(port);
+    // Log in once to have a stored login.
+    let first: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let core = Core::start(
+        kick_options(&fake, first.clone(), settings.clone()),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap();
+    core.login(browser()).await.expect("login");
+    let counting = Arc::new(CountingStore::default());
+    for key in [secrets::CLIENT_ID, secrets::CLIENT_SECRET, secrets::TOKENS] {
+        counting
+            .inner
+            .set(key, &first.get(key).unwrap().expect("stored"))
+            .unwrap();
+    }
+    drop(core);
+
+    let store: Arc<dyn SecretStore> = counting.clone();
+    let core = Core::start(
+        kick_options(&fake, store, settings),
+        Recorder::default().sink(),
+    )
+    .await
+    .unwrap();
+    let st = wait_status(&core, "restored", |s| s.phase == SessionPhase::LoggedIn).await;
+    assert!(st.keyring.available);
+    assert_eq!(counting.reads(secrets::CLIENT_ID), 1);
+    assert_eq!(counting.reads(secrets::CLIENT_SECRET), 1);
+    assert_eq!(counting.reads(secrets::TOKENS), 1);
+    assert_eq!(counting.reads("probe"), 0);
+}
+
+/// A demo that was asked for (KICKSTAND_MODE=demo) starts without waiting
+/// for the keyring, and still says plainly when there is none: the check
+/// runs beside the demo's start and its answer reaches the window.
+#[tokio::test]
+async fn a_demo_asked_for_does_not_wait_for_the_keyring_and_still_reports_it() {
+    let mut opts = demo_options();
+    opts.store = Arc::new(MemoryStore::broken());
+    opts.demo_auto_login = true;
+    let rec = Recorder::default();
+    let core = Core::start(opts, rec.sink()).await.unwrap();
+    let st = wait_status(&core, "the demo logged in", |s| {
+        s.phase == SessionPhase::LoggedIn
+    })
+    .await;
+    assert_eq!(st.mode, Mode::Demo);
+    let st = wait_status(&core, "the keyring reported", |s| !s.keyring.available).await;
+    assert!(st
+        .keyring
+        .message
+        .unwrap_or_default()
+        .to_lowercase()
+        .contains("keyring"));
+    rec.wait_for(
+        "a status event with the keyring unavailable",
+        |e| matches!(e, CoreEvent::Status(s) if !s.keyring.available),
+    )
+    .await;
+}

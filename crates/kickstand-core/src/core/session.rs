@@ -284,6 +284,34 @@ pub(crate) fn relogin_warning(left: chrono::Duration) -> Option<String> {
     })
 }
 
+/// The Client ID and Secret, when both are stored.
+type Creds = Option<(String, Secret)>;
+
+/// Reads the Client ID and the Secret side by side (each read is a Secret
+/// Service round trip): whether the keyring works (a failing read says why)
+/// and both values when both are there.
+async fn read_credentials(store: &Arc<dyn SecretStore>) -> (KeyringStatus, Creds) {
+    let (id, secret) = tokio::join!(
+        keyring(store, |s| s.get(secrets::CLIENT_ID)),
+        keyring(store, |s| s.get(secrets::CLIENT_SECRET)),
+    );
+    let status = match (&id, &secret) {
+        (Err(e), _) | (_, Err(e)) => KeyringStatus {
+            available: false,
+            message: Some(e.to_string()),
+        },
+        _ => KeyringStatus {
+            available: true,
+            message: None,
+        },
+    };
+    let creds = match (id, secret) {
+        (Ok(Some(id)), Ok(Some(secret))) => Some((id.expose().to_owned(), secret)),
+        _ => None,
+    };
+    (status, creds)
+}
+
 /// How one attempt to restore a stored login went.
 enum Restore {
     /// Logged in, logged out, or superseded: nothing more to do.
@@ -294,32 +322,50 @@ enum Restore {
 
 impl Core {
     /// Reads the keyring (off the async threads) and enters the first mode.
+    ///
+    /// Each keyring read is a Secret Service round trip with its own
+    /// encrypted session (~30 ms here), so start-up reads what it needs and
+    /// no more, side by side: the Client ID and Secret (they decide the mode
+    /// and make the Kick client; their reads also tell whether the keyring
+    /// works), and nothing at all before a demo that was asked for (its
+    /// keyring check runs beside the demo's start).
     pub(crate) async fn enter_initial_mode(&self) -> AppResult<()> {
         let _op = self.inner.op.lock().await;
         let store = self.inner.opts.store.clone();
-        let (status, creds) = keyring(&store, |s| {
-            let status = s.probe();
-            let creds = status.available
-                && matches!(
-                    (s.get(secrets::CLIENT_ID), s.get(secrets::CLIENT_SECRET)),
-                    (Ok(Some(_)), Ok(Some(_)))
-                );
-            (status, creds)
-        })
-        .await;
+        if matches!(self.inner.opts.mode, super::ModeChoice::Demo) {
+            let core = self.clone();
+            tokio::spawn(async move {
+                let status = keyring(&store, |s| s.probe()).await;
+                let changed = {
+                    let mut k = core.inner.keyring.lock().unwrap();
+                    let changed = *k != status;
+                    *k = status;
+                    changed
+                };
+                if changed {
+                    core.publish_status();
+                }
+            });
+            return self.enter_mode_with(Mode::Demo, None).await;
+        }
+        let (status, creds) = read_credentials(&store).await;
         *self.inner.keyring.lock().unwrap() = status;
-        let mode = match self.inner.opts.mode {
-            super::ModeChoice::Demo => Mode::Demo,
-            super::ModeChoice::Kick => Mode::Kick,
-            super::ModeChoice::Auto if creds => Mode::Kick,
-            super::ModeChoice::Auto => Mode::Demo,
+        let mode = match (self.inner.opts.mode, &creds) {
+            (super::ModeChoice::Auto, None) => Mode::Demo,
+            _ => Mode::Kick,
         };
-        self.enter_mode(mode).await
+        self.enter_mode_with(mode, Some(creds)).await
     }
 
     /// Leaves the current mode (dropping all it owned) and enters `mode`,
     /// restoring a stored login. The caller holds `op`.
     async fn enter_mode(&self, mode: Mode) -> AppResult<()> {
+        self.enter_mode_with(mode, None).await
+    }
+
+    /// [`Core::enter_mode`]; `creds`: the Client ID and Secret already read
+    /// (start-up), else they are read here for Kick mode.
+    async fn enter_mode_with(&self, mode: Mode, creds: Option<Creds>) -> AppResult<()> {
         let old = {
             let mut s = self.inner.session.lock().unwrap();
             let old_phase = s.set_phase(Phase::Starting);
@@ -346,19 +392,12 @@ impl Core {
             Mode::Kick => {
                 let store = self.inner.opts.store.clone();
                 let kick = self.inner.opts.kick.clone();
-                let available = self.inner.keyring.lock().unwrap().available;
-                let creds = if available {
-                    keyring(&store, |s| {
-                        match (s.get(secrets::CLIENT_ID), s.get(secrets::CLIENT_SECRET)) {
-                            (Ok(Some(id)), Ok(Some(secret))) => {
-                                Some((id.expose().to_owned(), secret))
-                            }
-                            _ => None,
-                        }
-                    })
-                    .await
-                } else {
-                    None
+                let creds = match creds {
+                    Some(read) => read,
+                    None if self.inner.keyring.lock().unwrap().available => {
+                        read_credentials(&store).await.1
+                    }
+                    None => None,
                 };
                 let port = self.settings().loopback_port;
                 let oauth = creds.map(|(id, secret)| {
@@ -393,14 +432,14 @@ impl Core {
             }
         };
         let stored = keyring(&store, |s| secrets::load_tokens(s)).await;
-        match stored {
-            Ok(Some(_)) => {}
+        let tokens = match stored {
+            Ok(Some(t)) => t,
             Ok(None) => return,
             Err(e) => {
                 self.notice(NoticeLevel::Warning, e.to_string());
                 return;
             }
-        }
+        };
         let retry_now = Arc::new(Notify::new());
         let epoch = {
             let mut s = self.inner.session.lock().unwrap();
@@ -412,7 +451,7 @@ impl Core {
             s.epoch
         };
         self.publish_status();
-        if let Restore::Retry(why) = self.restore_once(epoch).await {
+        if let Restore::Retry(why) = self.restore_once(epoch, Some(tokens)).await {
             let core = self.clone();
             tokio::spawn(async move { core.restore_retries(epoch, why, retry_now).await });
         }
@@ -439,7 +478,7 @@ impl Core {
             if self.inner.session.lock().unwrap().epoch != epoch {
                 return;
             }
-            match self.restore_once(epoch).await {
+            match self.restore_once(epoch, None).await {
                 Restore::Done => return,
                 Restore::Retry(w) => why = w,
             }
@@ -448,7 +487,10 @@ impl Core {
     }
 
     /// One attempt: load the stored tokens, ask Kick who we are, start.
-    async fn restore_once(&self, epoch: u64) -> Restore {
+    /// One attempt; `read`: the stored tokens when the caller just read them
+    /// (the first attempt), else they are read again (a refresh may have
+    /// replaced them since).
+    async fn restore_once(&self, epoch: u64, read: Option<TokenSet>) -> Restore {
         let (oauth, kick, store, demo) = {
             let s = self.inner.session.lock().unwrap();
             match (&s.phase, s.mode.oauth(), s.mode.kick(), s.mode.store()) {
@@ -461,7 +503,11 @@ impl Core {
                 _ => return Restore::Done,
             }
         };
-        let tokens = match keyring(&store, |s| secrets::load_tokens(s)).await {
+        let stored = match read {
+            Some(t) => Ok(Some(t)),
+            None => keyring(&store, |s| secrets::load_tokens(s)).await,
+        };
+        let tokens = match stored {
             Ok(Some(t)) => t,
             Ok(None) => {
                 self.finish_restore(epoch, Phase::LoggedOut { prompt: None });
