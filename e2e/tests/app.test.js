@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openApp, demoInfo } from '../lib/session.js';
+import { webProcess } from '../lib/procs.js';
 
 const SHOTS = process.env.E2E_SHOTS || '';
 let browser;
@@ -40,6 +41,15 @@ before(async () => {
 
 after(async () => {
   await browser?.deleteSession();
+});
+
+// The app sets JavaScriptCore's memory settings for its web process
+// (web_engine_env in src-tauri/src/lib.rs): they must reach the process
+// that runs the page, or the memory figures in docs/PERFORMANCE.md do not hold.
+test('the web process runs with the app JavaScriptCore settings', () => {
+  const env = fs.readFileSync(`/proc/${webProcess(process.env.KICKSTAND_APP)}/environ`, 'utf8').split('\0');
+  assert.ok(env.includes('JSC_forceMiniVMMode=true'), 'JSC_forceMiniVMMode=true in the web process');
+  assert.ok(env.includes('JSC_useFTLJIT=false'), 'JSC_useFTLJIT=false in the web process');
 });
 
 test('demo: opens logged in, edit the title, go live, reveal the key, log out and in', async () => {

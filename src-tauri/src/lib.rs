@@ -22,6 +22,30 @@ use tauri::{Manager, Runtime};
 
 pub use commands::COMMAND_NAMES;
 
+/// JavaScriptCore settings for the window's web process, which inherits the
+/// app's environment (WebKitGTK reads `JSC_<option>` there): what `main`
+/// sets, given how the environment reads (`get`). Kickstand's page is small
+/// and stays open all evening, and most of what it runs is a chat list
+/// re-rendered a few times a second, so it trades a little collector work
+/// for memory:
+/// - `forceMiniVMMode`: the collector grows the heap by about 1.2x instead of
+///   2x between collections, and WebKit's allocator (libpas) hands freed
+///   pages back to the system within milliseconds instead of keeping them;
+/// - `useFTLJIT=false`: no fourth, optimising JIT tier. Its compiler's memory
+///   stays in the process once it ran, and the page's hot code (the chat
+///   list) gains nothing measurable from it.
+///
+/// Measured in docs/PERFORMANCE.md (2026-12-07). A value already set in the
+/// environment wins (to compare, or to turn one off: `JSC_useFTLJIT=true`).
+pub fn web_engine_env(
+    get: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Vec<(&'static str, &'static str)> {
+    [("JSC_forceMiniVMMode", "true"), ("JSC_useFTLJIT", "false")]
+        .into_iter()
+        .filter(|(name, _)| get(name).is_none())
+        .collect()
+}
+
 /// How the app was asked to start (environment, for tests and power users).
 pub fn options_from_env(
     config_dir: std::path::PathBuf,

@@ -8,5 +8,10 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // Before any thread starts: nothing else reads the environment yet, and
+    // the web process WebKit starts later inherits it.
+    for (name, value) in kickstand_lib::web_engine_env(|n| std::env::var_os(n)) {
+        std::env::set_var(name, value);
+    }
     kickstand_lib::run();
 }

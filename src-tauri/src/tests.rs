@@ -197,3 +197,16 @@ fn about_names_the_log_folder_the_logger_uses() {
     assert_eq!(Some(tauri_dir.clone()), logging::log_dir(IDENTIFIER));
     assert_eq!(about["log_dir"], tauri_dir.display().to_string());
 }
+
+/// The web process's JavaScriptCore settings: both set by default, and a
+/// value the environment already has is left alone (the window test checks
+/// that the web process really has them).
+#[test]
+fn web_engine_settings_default_and_yield_to_the_environment() {
+    assert_eq!(
+        web_engine_env(|_| None),
+        vec![("JSC_forceMiniVMMode", "true"), ("JSC_useFTLJIT", "false")]
+    );
+    let set = |n: &str| (n == "JSC_useFTLJIT").then(|| "true".into());
+    assert_eq!(web_engine_env(set), vec![("JSC_forceMiniVMMode", "true")]);
+}
