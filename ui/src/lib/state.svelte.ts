@@ -61,10 +61,13 @@ class Store {
     try {
       this.status = await api.appStatus();
       performance.mark('kickstand:status');
-      this.limits = await api.channelLimits();
+      // The limits are constants (defaults above until they arrive): asked
+      // for beside the session, not before it.
+      const limits = api.channelLimits().then((l) => (this.limits = l));
       // OBS is optional: its panel stays empty rather than the app failing.
       void api.obsView().then((v) => this.setObs(v), () => {});
       if (this.status.phase === 'logged_in') await this.loadSession();
+      await limits;
     } catch (e) {
       this.startError = errorText(e);
     }
