@@ -27,6 +27,7 @@ macro_rules! app_commands {
                 demo_set_live,
                 chat_start,
                 chat_stop,
+                chat_history,
                 set_chat_transport,
                 chat_send,
                 chat_moderate,

@@ -228,9 +228,10 @@ async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
     core.demo_set_live(live).await
 }
 
-/// Turns chat on and streams it to the panel over `on_batch`: the history
-/// first, then batches: 50 ms after the first news, at most five a second
-/// (Tauri channels, not events: a busy chat is a stream).
+/// Turns chat on and streams it to the panel over `on_batch`: the newest
+/// 300 messages first (older ones through `chat_history`), then batches:
+/// 50 ms after the first news, at most five a second (Tauri channels, not
+/// events: a busy chat is a stream).
 #[tauri::command]
 #[specta::specta]
 async fn chat_start(
@@ -246,6 +247,16 @@ async fn chat_start(
 #[specta::specta]
 fn chat_stop(core: State<'_, Core>) -> ChatStatus {
     core.chat_stop()
+}
+
+/// Up to `limit` (at most 500) chat messages before the one with id
+/// `before`, oldest first: the page above the panel's oldest row when the
+/// streamer scrolls back. Empty when that message is no longer kept (2,000
+/// are) or chat is off.
+#[tauri::command]
+#[specta::specta]
+fn chat_history(core: State<'_, Core>, before: String, limit: u32) -> Vec<ChatItem> {
+    core.chat_history(&before, limit)
 }
 
 #[tauri::command]

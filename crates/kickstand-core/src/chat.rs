@@ -11,8 +11,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// Messages kept for a newly opened panel.
+/// Messages kept here: the panel's first page, and older ones when the
+/// streamer scrolls back ([`ChatService::older`]).
 pub const HISTORY: usize = 2000;
+/// What a newly opened panel gets first: the newest messages. The window
+/// keeps about this many while it follows the chat (each row kept costs the
+/// web view memory, and a busy chat replaces them all in a minute); older
+/// ones come a page at a time when the streamer scrolls back.
+pub const FIRST_PAGE: usize = 300;
+/// The most one request for older messages returns.
+pub const OLDER_PAGE: usize = 500;
 /// A UI push goes out FRAME after the first news it carries: 50 ms (not one
 /// display frame, 16 ms), so a message in a quiet chat shows at once and a
 /// burst arrives as one batch.
@@ -96,15 +104,44 @@ impl ChatLog {
         })
     }
 
-    /// The whole kept history and the state (a new stream's first batch).
-    /// Pending items are in the history already; the caller sends this and
-    /// the next batch under one lock, so a new stream sees each item once.
+    /// The whole kept history and the state.
     pub fn snapshot(&self) -> ChatBatch {
+        self.newest(usize::MAX)
+    }
+
+    /// The newest `n` items sent so far, and the state (a new stream's
+    /// first batch). Pending items are in the history already; the caller
+    /// sends this and the next batch under one lock, so a new stream sees
+    /// each item once.
+    pub fn newest(&self, n: usize) -> ChatBatch {
         let sent: usize = self.history.len() - self.pending_in_history();
         ChatBatch {
-            items: self.history.iter().take(sent).cloned().collect(),
+            items: self
+                .history
+                .iter()
+                .take(sent)
+                .skip(sent.saturating_sub(n))
+                .cloned()
+                .collect(),
             status: self.status.clone(),
         }
+    }
+
+    /// Up to `limit` items sent before the one with id `before`, oldest
+    /// first (the page above the oldest row a panel has). Empty when that
+    /// item is no longer kept.
+    pub fn older(&self, before: &str, limit: usize) -> Vec<ChatItem> {
+        let sent: usize = self.history.len() - self.pending_in_history();
+        let Some(at) = self
+            .history
+            .iter()
+            .take(sent)
+            .rposition(|x| item_id(x) == before)
+        else {
+            return Vec::new();
+        };
+        let from = at.saturating_sub(limit.min(OLDER_PAGE));
+        self.history.range(from..at).cloned().collect()
     }
 
     /// How many of the last history items are still pending (not yet sent).
@@ -137,12 +174,19 @@ impl ChatService {
         self.handle.stop();
     }
 
-    /// A new stream: the history first, then every batch after it.
+    /// A new stream: the newest [`FIRST_PAGE`] messages first, then every
+    /// batch after it.
     pub fn attach(&self, mut sub: ChatSubscriber) {
         let mut s = self.shared.lock().unwrap();
-        if sub(s.log.snapshot()) {
+        if sub(s.log.newest(FIRST_PAGE)) {
             s.subscribers.push(sub);
         }
+    }
+
+    /// Up to `limit` messages before the one with id `before` (a panel
+    /// scrolled back past its oldest row).
+    pub fn older(&self, before: &str, limit: usize) -> Vec<ChatItem> {
+        self.shared.lock().unwrap().log.older(before, limit)
     }
 
     /// The history and state now (tests, a panel without a stream).
@@ -157,6 +201,13 @@ impl ChatService {
 impl Drop for ChatService {
     fn drop(&mut self) {
         self.handle.stop();
+    }
+}
+
+fn item_id(x: &ChatItem) -> &str {
+    match x {
+        ChatItem::Line(l) => l.id.as_str(),
+        ChatItem::Notice { id, .. } => id,
     }
 }
 
@@ -398,6 +449,40 @@ mod tests {
         assert_eq!(ids(&log.snapshot()), ["m3", "m4"]);
         assert_eq!(ids(&log.take_batch().unwrap()), ["m5"]);
         assert_eq!(ids(&log.snapshot()), ["m3", "m4", "m5"]);
+    }
+
+    /// A panel gets the newest page first and older pages as it scrolls
+    /// back, each in order and none twice, up to what is kept.
+    #[test]
+    fn a_panel_pages_back_through_the_history() {
+        let mut log = ChatLog::new("me", 10);
+        for i in 0..8 {
+            log.apply(msg(&format!("m{i}"), "x"));
+        }
+        log.take_batch();
+        log.apply(msg("m8", "x")); // pending: in no page yet
+        assert_eq!(ids(&log.newest(3)), ["m5", "m6", "m7"]);
+        fn page(items: Vec<ChatItem>) -> Vec<String> {
+            ids(&ChatBatch {
+                items,
+                status: ChatStatus::Off { reason: None },
+            })
+        }
+        assert_eq!(page(log.older("m5", 3)), ["m2", "m3", "m4"]);
+        assert_eq!(page(log.older("m2", 3)), ["m0", "m1"]);
+        assert!(log.older("m0", 3).is_empty(), "nothing before the oldest");
+        assert!(
+            log.older("m8", 3).is_empty(),
+            "a pending item is no page's anchor"
+        );
+        assert!(log.older("gone", 3).is_empty(), "an id no longer kept");
+        for i in 9..14 {
+            log.apply(msg(&format!("m{i}"), "x"));
+        }
+        log.take_batch();
+        // m0..m3 left the bounded history.
+        assert!(log.older("m3", 3).is_empty());
+        assert_eq!(page(log.older("m5", 10)), ["m4"]);
     }
 
     #[test]

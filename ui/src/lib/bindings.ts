@@ -26,12 +26,20 @@ export const commands = {
 	hideStreamKey: () => __TAURI_INVOKE<void>("hide_stream_key"),
 	demoSetLive: (live: boolean) => __TAURI_INVOKE<null>("demo_set_live", { live }),
 	/**
-	 *  Turns chat on and streams it to the panel over `on_batch`: the history
-	 *  first, then batches: 50 ms after the first news, at most five a second
-	 *  (Tauri channels, not events: a busy chat is a stream).
+	 *  Turns chat on and streams it to the panel over `on_batch`: the newest
+	 *  300 messages first (older ones through `chat_history`), then batches:
+	 *  50 ms after the first news, at most five a second (Tauri channels, not
+	 *  events: a busy chat is a stream).
 	 */
 	chatStart: (chatroomId: number | null, onBatch: Channel<ChatBatch>) => __TAURI_INVOKE<ChatStatus>("chat_start", { chatroomId, onBatch }),
 	chatStop: () => __TAURI_INVOKE<ChatStatus>("chat_stop"),
+	/**
+	 *  Up to `limit` (at most 500) chat messages before the one with id
+	 *  `before`, oldest first: the page above the panel's oldest row when the
+	 *  streamer scrolls back. Empty when that message is no longer kept (2,000
+	 *  are) or chat is off.
+	 */
+	chatHistory: (before: string, limit: number) => __TAURI_INVOKE<ChatItem[]>("chat_history", { before, limit }),
 	setChatTransport: (transport: ChatTransport) => __TAURI_INVOKE<ChatTransport>("set_chat_transport", { transport }),
 	chatSend: (request: ChatSendRequest) => __TAURI_INVOKE<null>("chat_send", { request }),
 	chatModerate: (action: ModAction) => __TAURI_INVOKE<string>("chat_moderate", { action }),

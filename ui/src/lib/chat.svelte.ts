@@ -1,10 +1,19 @@
 // Chat state: a bounded list fed by the backend's chat stream (a Tauri
-// Channel opened by chat_start): the history first, then one batch per frame.
+// Channel opened by chat_start): the newest messages first, then one batch
+// per frame; older messages a page at a time from the backend's history
+// (chat_history) when the panel is scrolled back.
 import { Channel } from '@tauri-apps/api/core';
 import { api } from './api';
-import type { ChatBatch, ChatLine, ChatStatus } from './bindings';
+import type { ChatBatch, ChatItem, ChatLine, ChatStatus } from './bindings';
 
-export const MAX_ITEMS = 2000;
+/** Rows kept while the panel follows the newest messages (the backend's
+ *  first page is this long too). Every row kept costs the web view memory,
+ *  and a busy chat replaces them all within seconds. */
+export const MAX_ITEMS = 300;
+/** Rows kept while the streamer reads back (the backend keeps as many). */
+export const MAX_BACK = 2000;
+/** Rows asked for per page when scrolling back. */
+export const OLDER_PAGE = 200;
 
 export type Row =
   | { key: string; type: 'line'; line: ChatLine }
@@ -34,6 +43,11 @@ class ChatStore {
   /** Batches that arrived since the last frame (applied together, once per frame). */
   private pending: ChatBatch[] = [];
   private pendingItems = 0;
+  /** The panel is scrolled back: keep up to MAX_BACK rows, not MAX_ITEMS. */
+  private holding = false;
+  private loadingOlder = false;
+  /** The backend had nothing before the oldest row (it is the oldest kept). */
+  private atStart = false;
 
   /** Turns chat on and opens the stream; its first batch is the history. */
   async start(chatroomId: number | null) {
@@ -89,14 +103,13 @@ class ChatStore {
     if (replace) {
       this.seqOf.clear();
       this.base = 0;
+      this.atStart = false;
     }
     if (replace) this.list = [];
     const rows = this.list;
     let added = 0;
     for (const it of b.items) {
-      const row: Row = it.type === 'line'
-        ? { key: it.id, type: 'line', line: lineOf(it) }
-        : { key: it.id, type: 'notice', text: it.text };
+      const row = rowOf(it);
       // A line that comes again (deleted, or replayed) replaces its row, so keys stay unique.
       const seq = this.seqOf.get(row.key);
       if (seq !== undefined) rows[seq - this.base] = row;
@@ -106,21 +119,68 @@ class ChatStore {
         added++;
       }
     }
-    if (rows.length > MAX_ITEMS) {
-      const drop = rows.length - MAX_ITEMS;
-      for (let i = 0; i < drop; i++) this.seqOf.delete(rows[i].key);
-      this.base += drop;
-      rows.splice(0, drop);
-    }
+    this.trim(this.holding ? MAX_BACK : MAX_ITEMS);
     this.version++;
     // A history that replaces the rows is not new messages.
     if (added && !replace) this.appended += added;
+  }
+
+  /** Drops the oldest rows beyond `max`. */
+  private trim(max: number) {
+    const rows = this.list;
+    if (rows.length <= max) return;
+    const drop = rows.length - max;
+    for (let i = 0; i < drop; i++) this.seqOf.delete(rows[i].key);
+    this.base += drop;
+    rows.splice(0, drop);
+    this.atStart = false;
+  }
+
+  /** The panel reads back (true) or follows the newest rows again (false:
+   *  the list shrinks back to MAX_ITEMS). */
+  setHolding(on: boolean) {
+    if (this.holding === on) return;
+    this.holding = on;
+    if (!on && this.list.length > MAX_ITEMS) {
+      this.trim(MAX_ITEMS);
+      this.version++;
+    }
+  }
+
+  /** Asks the backend for the page before the oldest row and puts it in
+   *  front; returns how many rows came (0: nothing older, or busy). */
+  async loadOlder(): Promise<number> {
+    const room = MAX_BACK - this.list.length;
+    if (this.loadingOlder || this.atStart || room <= 0 || !this.list.length || !this.stream) return 0;
+    const oldest = this.list[0].key;
+    this.loadingOlder = true;
+    try {
+      const items = await api.chatHistory(oldest, Math.min(OLDER_PAGE, room));
+      // The rows moved on meanwhile (trimmed, replaced): this page no longer fits.
+      if (this.list[0]?.key !== oldest) return 0;
+      if (!items.length) {
+        this.atStart = true;
+        return 0;
+      }
+      const fresh = items.map(rowOf).filter((r) => !this.seqOf.has(r.key));
+      this.base -= fresh.length;
+      fresh.forEach((r, i) => this.seqOf.set(r.key, this.base + i));
+      this.list.unshift(...fresh);
+      this.version++;
+      return fresh.length;
+    } catch {
+      return 0; // scrolling back again retries
+    } finally {
+      this.loadingOlder = false;
+    }
   }
 
   clear() {
     this.stream = null;
     this.pending = [];
     this.pendingItems = 0;
+    this.holding = false;
+    this.atStart = false;
     this.seqOf.clear();
     this.base = 0;
     this.list = [];
@@ -128,7 +188,11 @@ class ChatStore {
   }
 }
 
-function lineOf(it: Extract<ChatBatch['items'][number], { type: 'line' }>): ChatLine {
+function rowOf(it: ChatItem): Row {
+  return it.type === 'line' ? { key: it.id, type: 'line', line: lineOf(it) } : { key: it.id, type: 'notice', text: it.text };
+}
+
+function lineOf(it: Extract<ChatItem, { type: 'line' }>): ChatLine {
   const { type: _t, ...line } = it;
   return line as ChatLine;
 }

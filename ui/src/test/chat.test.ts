@@ -3,7 +3,7 @@ import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import type { Channel } from '@tauri-apps/api/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import ChatPanel from '../lib/components/ChatPanel.svelte';
-import { chat, MAX_ITEMS } from '../lib/chat.svelte';
+import { chat, MAX_BACK, MAX_ITEMS, OLDER_PAGE } from '../lib/chat.svelte';
 import type { ChatBatch } from '../lib/bindings';
 import type { ChatItem } from '../lib/bindings';
 
@@ -20,7 +20,8 @@ const stream = {
   },
 };
 
-function backend(history: ChatItem[] = []): Calls {
+/** `all`: what the backend's history keeps (chat_history pages through it). */
+function backend(history: ChatItem[] = [], all: ChatItem[] = history): Calls {
   const calls: Calls = [];
   mockWindows('main');
   mockIPC(
@@ -37,6 +38,10 @@ function backend(history: ChatItem[] = []): Calls {
       }
       calls.push({ cmd, args: a });
       if (cmd === 'chat_stop') return { state: 'off', reason: null };
+      if (cmd === 'chat_history') {
+        const at = all.findIndex((x) => x.id === a.before);
+        return at < 0 ? [] : all.slice(Math.max(0, at - (a.limit as number)), at);
+      }
       if (cmd === 'chat_moderate') return 'Banned.';
       if (cmd === 'app_status') throw { code: 'internal', message: 'not needed', field: null };
       return null;
@@ -86,27 +91,63 @@ describe('chat panel', () => {
     chat.apply(batch(Array.from({ length: 2500 }, (_, i) => line(i))));
     await waitFor(() => expect(screen.getByTestId('chat-state').textContent).toBe('Connected · Centrifugo'));
     expect(chat.rows.length).toBe(MAX_ITEMS);
-    expect(chat.rows[0].key).toBe('m500'); // the oldest were dropped
+    expect(chat.rows[0].key).toBe(`m${2500 - MAX_ITEMS}`); // the oldest were dropped
     const rendered = screen.getAllByTestId('chat-row').length;
     expect(rendered).toBeGreaterThan(0);
     expect(rendered).toBeLessThan(80);
   });
 
   it('finds a line again after the history was trimmed (its index moves)', () => {
-    chat.apply(batch(Array.from({ length: MAX_ITEMS }, (_, i) => line(i))));
-    chat.apply(batch(Array.from({ length: 300 }, (_, i) => line(MAX_ITEMS + i))));
-    expect(chat.rows[0].key).toBe('m300');
-    // Deleted after 300 rows left the front: the same row changes, none is added.
-    chat.apply(batch([line(1000, { deleted: true })]));
-    expect(chat.rows.length).toBe(MAX_ITEMS);
-    expect(chat.rows.filter((r) => r.key === 'm1000').length).toBe(1);
-    const row = chat.rows[1000 - 300];
-    expect(row.key).toBe('m1000');
+    const n = MAX_ITEMS;
+    chat.apply(batch(Array.from({ length: n }, (_, i) => line(i))));
+    chat.apply(batch(Array.from({ length: 100 }, (_, i) => line(n + i))));
+    expect(chat.rows[0].key).toBe('m100');
+    // Deleted after 100 rows left the front: the same row changes, none is added.
+    const k = n + 50;
+    chat.apply(batch([line(k, { deleted: true })]));
+    expect(chat.rows.length).toBe(n);
+    expect(chat.rows.filter((r) => r.key === `m${k}`).length).toBe(1);
+    const row = chat.rows[k - 100];
+    expect(row.key).toBe(`m${k}`);
     expect(row.type === 'line' && row.line.deleted).toBe(true);
     // A line that already left the history comes back as a new row at the end.
     chat.apply(batch([line(5)]));
     expect(chat.rows[chat.rows.length - 1].key).toBe('m5');
-    expect(chat.appended).toBeGreaterThanOrEqual(MAX_ITEMS + 301);
+    expect(chat.appended).toBeGreaterThanOrEqual(n + 101);
+  });
+
+  it('keeps a page while following, pages back through the backend, and shrinks when following again', async () => {
+    const all = Array.from({ length: 1000 }, (_, i) => line(i));
+    const calls = backend(all.slice(-MAX_ITEMS), all);
+    render(ChatPanel, { me: 'DemoStreamer' });
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(chat.rows.length).toBe(MAX_ITEMS));
+    expect(chat.rows[0].key).toBe(`m${1000 - MAX_ITEMS}`);
+    // Reading back: each page lands in front, in order, each row once.
+    chat.setHolding(true);
+    expect(await chat.loadOlder()).toBe(OLDER_PAGE);
+    expect(chat.rows.length).toBe(MAX_ITEMS + OLDER_PAGE);
+    expect(chat.rows.map((r) => r.key)).toEqual(all.slice(1000 - MAX_ITEMS - OLDER_PAGE).map((x) => x.id));
+    expect(calls.filter((c) => c.cmd === 'chat_history')[0].args).toEqual({ before: `m${1000 - MAX_ITEMS}`, limit: OLDER_PAGE });
+    // A row of an older page is found again (a deletion changes it in place).
+    chat.apply(batch([line(600, { deleted: true })]));
+    const r600 = chat.rows.find((r) => r.key === 'm600');
+    expect(r600?.type === 'line' && r600.line.deleted).toBe(true);
+    expect(chat.rows.filter((r) => r.key === 'm600').length).toBe(1);
+    // New messages still arrive at the end while reading back, none dropped.
+    chat.apply(batch([line(1000), line(1001)]));
+    expect(chat.rows.length).toBe(MAX_ITEMS + OLDER_PAGE + 2);
+    // Down to the oldest the backend keeps, then nothing more is asked for.
+    while ((await chat.loadOlder()) > 0);
+    expect(chat.rows[0].key).toBe('m0');
+    const asked = calls.filter((c) => c.cmd === 'chat_history').length;
+    expect(await chat.loadOlder()).toBe(0);
+    expect(calls.filter((c) => c.cmd === 'chat_history').length).toBe(asked);
+    expect(chat.rows.length).toBeLessThanOrEqual(MAX_BACK);
+    // Following again: the newest page stays.
+    chat.setHolding(false);
+    expect(chat.rows.length).toBe(MAX_ITEMS);
+    expect(chat.rows[chat.rows.length - 1].key).toBe('m1001');
   });
 
   it('applies the batches that arrive within one frame together, in order', async () => {

@@ -170,6 +170,17 @@ impl Core {
         ChatStatus::Off { reason: None }
     }
 
+    /// Up to `limit` chat messages before the one with id `before`: the
+    /// page above a panel's oldest row, oldest first (empty when chat is off
+    /// or that message is no longer kept).
+    pub fn chat_history(&self, before: &str, limit: u32) -> Vec<ChatItem> {
+        let s = self.inner.session.lock().unwrap();
+        match s.live().and_then(|l| l.chat.as_ref()) {
+            Some(c) => c.older(before, limit as usize),
+            None => Vec::new(),
+        }
+    }
+
     /// The kept history and the state now (tests; the panel uses the stream).
     pub fn chat_snapshot(&self) -> ChatBatch {
         let s = self.inner.session.lock().unwrap();
