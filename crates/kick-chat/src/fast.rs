@@ -210,6 +210,22 @@ impl<'a, const ESC: bool> Cur<'a, ESC> {
         Some(true)
     }
 
+    /// An object, member by member: `f` reads the value after each key
+    /// (`{}` calls it never). `None` from `f`, or broken JSON: `None`.
+    #[inline]
+    fn members(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        if self.open_object()? {
+            loop {
+                let k = self.key()?;
+                f(self, k)?;
+                if !self.next_in_object()? {
+                    break;
+                }
+            }
+        }
+        Some(())
+    }
+
     /// A non-negative integer that fits u64, written plainly (a fraction
     /// or an exponent is left to serde).
     fn u64(&mut self) -> Option<u64> {
@@ -255,18 +271,7 @@ impl<'a, const ESC: bool> Cur<'a, ESC> {
         }
         match self.peek()? {
             b'"' | b'\\' => self.str().map(drop),
-            b'{' => {
-                if self.open_object()? {
-                    loop {
-                        self.key()?;
-                        self.skip(depth + 1)?;
-                        if !self.next_in_object()? {
-                            break;
-                        }
-                    }
-                }
-                Some(())
-            }
+            b'{' => self.members(|c, _| c.skip(depth + 1)),
             b'[' => {
                 self.i += 1;
                 if self.peek()? == b']' {
@@ -640,50 +645,46 @@ pub fn message_escaped(raw: &str) -> Option<ChatMessage> {
 /// The message document at the cursor (what follows it is the caller's).
 fn message_doc<const ESC: bool>(c: &mut Cur<'_, ESC>) -> Option<ChatMessage> {
     let mut m = Fields::default();
-    if c.open_object()? {
-        loop {
-            // A known key seen twice: serde keeps the last, and so could
-            // this, but Kick never sends one; leave it to serde.
-            match c.key()? {
-                "id" => {
-                    m.once(1)?;
-                    m.id = Some(c.str()?)
-                }
-                "chatroom_id" => {
-                    m.once(2)?;
-                    m.chatroom_id = Some(c.u64()?)
-                }
-                "content" => {
-                    m.once(4)?;
-                    m.content = Some(c.str()?)
-                }
-                "type" => {
-                    m.once(8)?;
-                    m.kind = Some(c.str()?)
-                }
-                "created_at" => {
-                    m.once(16)?;
-                    m.created_at = Some(c.str()?)
-                }
-                "sender" => {
-                    m.once(32)?;
-                    m.sender = Some(sender(c)?)
-                }
-                "metadata" => {
-                    m.once(64)?;
-                    metadata(c, &mut m)?
-                }
-                "gift" => {
-                    m.once(128)?;
-                    m.gift = Some(gift(c)?)
-                }
-                _ => c.skip(1)?,
+    c.members(|c, k| {
+        // A known key seen twice: serde keeps the last, and so could
+        // this, but Kick never sends one; leave it to serde.
+        match k {
+            "id" => {
+                m.once(1)?;
+                m.id = Some(c.str()?)
             }
-            if !c.next_in_object()? {
-                break;
+            "chatroom_id" => {
+                m.once(2)?;
+                m.chatroom_id = Some(c.u64()?)
             }
+            "content" => {
+                m.once(4)?;
+                m.content = Some(c.str()?)
+            }
+            "type" => {
+                m.once(8)?;
+                m.kind = Some(c.str()?)
+            }
+            "created_at" => {
+                m.once(16)?;
+                m.created_at = Some(c.str()?)
+            }
+            "sender" => {
+                m.once(32)?;
+                m.sender = Some(sender(c)?)
+            }
+            "metadata" => {
+                m.once(64)?;
+                metadata(c, &mut m)?
+            }
+            "gift" => {
+                m.once(128)?;
+                m.gift = Some(gift(c)?)
+            }
+            _ => c.skip(1)?,
         }
-    }
+        Some(())
+    })?;
     let s = m.sender?;
     let content = m.content.map(Cow::into_owned).unwrap_or_default();
     Some(ChatMessage {
@@ -743,56 +744,47 @@ struct SenderFields<'a> {
 fn sender<'a, const ESC: bool>(c: &mut Cur<'a, ESC>) -> Option<SenderFields<'a>> {
     let mut s = SenderFields::default();
     let mut keys = 0u8;
-    if c.open_object()? {
-        loop {
-            let k = c.key()?;
-            let bit = match k {
-                "id" => 1,
-                "username" => 2,
-                "slug" => 4,
-                "identity" => 8,
-                _ => 0,
-            };
-            if keys & bit != 0 {
-                return None;
-            }
-            keys |= bit;
-            match k {
-                "id" => s.id = Some(c.u64()?),
-                "username" => s.username = Some(c.str()?),
-                "slug" => s.slug = Some(c.str()?),
-                "identity" => identity(c, &mut s)?,
-                _ => c.skip(2)?,
-            }
-            if !c.next_in_object()? {
-                break;
-            }
+    c.members(|c, k| {
+        let bit = match k {
+            "id" => 1,
+            "username" => 2,
+            "slug" => 4,
+            "identity" => 8,
+            _ => 0,
+        };
+        if keys & bit != 0 {
+            return None;
         }
-    }
+        keys |= bit;
+        match k {
+            "id" => s.id = Some(c.u64()?),
+            "username" => s.username = Some(c.str()?),
+            "slug" => s.slug = Some(c.str()?),
+            "identity" => identity(c, &mut s)?,
+            _ => c.skip(2)?,
+        }
+        Some(())
+    })?;
     Some(s)
 }
 
 fn identity<'a, const ESC: bool>(c: &mut Cur<'a, ESC>, s: &mut SenderFields<'a>) -> Option<()> {
     let (mut color, mut badges) = (false, false);
-    if c.open_object()? {
-        loop {
-            match c.key()? {
-                "color" if !color => {
-                    color = true;
-                    s.color = Some(c.str()?);
-                }
-                "badges" if !badges => {
-                    badges = true;
-                    s.badges = badge_list(c)?;
-                }
-                "color" | "badges" => return None,
-                _ => c.skip(3)?,
+    c.members(|c, k| {
+        match k {
+            "color" if !color => {
+                color = true;
+                s.color = Some(c.str()?);
             }
-            if !c.next_in_object()? {
-                break;
+            "badges" if !badges => {
+                badges = true;
+                s.badges = badge_list(c)?;
             }
+            "color" | "badges" => return None,
+            _ => c.skip(3)?,
         }
-    }
+        Some(())
+    })?;
     Some(())
 }
 
@@ -808,20 +800,16 @@ fn badge_list<const ESC: bool>(c: &mut Cur<'_, ESC>) -> Option<Vec<Badge>> {
     }
     loop {
         let (mut kind, mut text, mut count) = (None, None, None);
-        if c.open_object()? {
-            loop {
-                match c.key()? {
-                    "type" if kind.is_none() => kind = Some(c.str()?.into_owned()),
-                    "text" if text.is_none() => text = Some(c.str()?.into_owned()),
-                    "count" if count.is_none() => count = Some(c.null_or_u64()?),
-                    "type" | "text" | "count" => return None,
-                    _ => c.skip(5)?,
-                }
-                if !c.next_in_object()? {
-                    break;
-                }
+        c.members(|c, k| {
+            match k {
+                "type" if kind.is_none() => kind = Some(c.str()?.into_owned()),
+                "text" if text.is_none() => text = Some(c.str()?.into_owned()),
+                "count" if count.is_none() => count = Some(c.null_or_u64()?),
+                "type" | "text" | "count" => return None,
+                _ => c.skip(5)?,
             }
-        }
+            Some(())
+        })?;
         out.push(Badge {
             kind: kind.unwrap_or_default(),
             text: text.unwrap_or_default(),
@@ -843,78 +831,62 @@ fn badge_list<const ESC: bool>(c: &mut Cur<'_, ESC>) -> Option<Vec<Badge>> {
 /// number) are read, anything else checked and dropped.
 fn metadata<const ESC: bool>(c: &mut Cur<'_, ESC>, m: &mut Fields) -> Option<()> {
     let (mut original, mut celebration) = (false, false);
-    if c.open_object()? {
-        loop {
-            match c.key()? {
-                "original_message" if !original => {
-                    original = true;
-                    let (mut id, mut content) = (None, None);
-                    if c.open_object()? {
-                        loop {
-                            match c.key()? {
-                                "id" if id.is_none() => id = Some(c.str()?.into_owned()),
-                                "content" if content.is_none() => {
-                                    content = Some(if c.peek()? == b'n' {
-                                        c.lit(b"null")?;
-                                        String::new()
-                                    } else {
-                                        c.str()?.into_owned()
-                                    })
-                                }
-                                "id" | "content" => return None,
-                                _ => c.skip(3)?,
-                            }
-                            if !c.next_in_object()? {
-                                break;
-                            }
+    c.members(|c, k| {
+        match k {
+            "original_message" if !original => {
+                original = true;
+                let (mut id, mut content) = (None, None);
+                c.members(|c, k| {
+                    match k {
+                        "id" if id.is_none() => id = Some(c.str()?.into_owned()),
+                        "content" if content.is_none() => {
+                            content = Some(if c.peek()? == b'n' {
+                                c.lit(b"null")?;
+                                String::new()
+                            } else {
+                                c.str()?.into_owned()
+                            })
                         }
+                        "id" | "content" => return None,
+                        _ => c.skip(3)?,
                     }
-                    m.reply = id.zip(content);
-                }
-                "celebration" if !celebration => {
-                    celebration = true;
-                    let (mut kind, mut months) = (None, None);
-                    if c.open_object()? {
-                        loop {
-                            match c.key()? {
-                                "type" if kind.is_none() => kind = Some(c.str()?.into_owned()),
-                                "total_months" if months.is_none() => months = Some(c.u64()?),
-                                "type" | "total_months" => return None,
-                                _ => c.skip(3)?,
-                            }
-                            if !c.next_in_object()? {
-                                break;
-                            }
-                        }
+                    Some(())
+                })?;
+                m.reply = id.zip(content);
+            }
+            "celebration" if !celebration => {
+                celebration = true;
+                let (mut kind, mut months) = (None, None);
+                c.members(|c, k| {
+                    match k {
+                        "type" if kind.is_none() => kind = Some(c.str()?.into_owned()),
+                        "total_months" if months.is_none() => months = Some(c.u64()?),
+                        "type" | "total_months" => return None,
+                        _ => c.skip(3)?,
                     }
-                    m.celebration = kind.map(|k| (k, months.unwrap_or(0)));
-                }
-                "original_message" | "celebration" => return None,
-                _ => c.skip(2)?,
+                    Some(())
+                })?;
+                m.celebration = kind.map(|k| (k, months.unwrap_or(0)));
             }
-            if !c.next_in_object()? {
-                break;
-            }
+            "original_message" | "celebration" => return None,
+            _ => c.skip(2)?,
         }
-    }
+        Some(())
+    })?;
     Some(())
 }
 
 /// `gift`: an object with `amount` a number.
 fn gift<const ESC: bool>(c: &mut Cur<'_, ESC>) -> Option<Option<u64>> {
     let mut amount = None;
-    if c.open_object()? {
-        loop {
-            match c.key()? {
-                "amount" if amount.is_none() => amount = Some(c.u64()?),
-                "amount" => return None,
-                _ => c.skip(2)?,
-            }
-            if !c.next_in_object()? {
-                break;
-            }
+    c.members(|c, k| {
+        match k {
+            "amount" if amount.is_none() => amount = Some(c.u64()?),
+            "amount" => return None,
+            _ => c.skip(2)?,
         }
-    }
+        Some(())
+    })?;
     Some(amount)
 }
 
