@@ -898,9 +898,10 @@ pub(crate) fn unescaped_for_tests(raw: &str) -> String {
 
 /// Encodes `text` as a JSON string body the way PHP's `json_encode` does
 /// by default (Kick's servers are PHP): `/` as `\/`, everything outside
-/// ASCII as `\uXXXX` (pairs for astral characters). For tests.
-#[cfg(test)]
-pub(crate) fn php_string_body(text: &str) -> String {
+/// ASCII as `\uXXXX` (pairs for astral characters). For tests (this
+/// crate's and the fuzz targets').
+#[doc(hidden)]
+pub fn php_string_body(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
         match c {
