@@ -13,7 +13,39 @@ export function uptime(startedAtMs: number | null | undefined, nowMs: number): s
 export function viewers(n: number): string {
   if (n >= 100_000) return `${Math.round(n / 1000)}K`;
   if (n >= 10_000) return `${(n / 1000).toFixed(1)}K`;
-  return n.toLocaleString('en-US');
+  return groupThousands(n);
+}
+
+// Dates and numbers are formatted here rather than with Intl or toLocale*: each
+// Intl formatter loads ICU's locale, calendar and pattern data into the web
+// process (about 3 MiB resident), and the dashboard needs only these shapes.
+
+/** 1234567 → 1,234,567 (integers; the sign is kept). */
+export function groupThousands(n: number): string {
+  const s = String(Math.trunc(Math.abs(n)));
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0 && (s.length - i) % 3 === 0) out += ',';
+    out += s[i];
+  }
+  return n < 0 ? `-${out}` : out;
+}
+
+const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+
+/** Local 24-hour `HH:MM`; '' for no time. */
+export function clock(ms: number | null | undefined): string {
+  if (!ms) return '';
+  const d = new Date(ms);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Local `Dec 7, 21:05`. */
+export function dayAndTime(ms: number): string {
+  const d = new Date(ms);
+  return `${MONTHS[d.getMonth()]} ${d.getDate()}, ${clock(ms)}`;
 }
 
 /** Bullets for a secret of the same length, capped. */
