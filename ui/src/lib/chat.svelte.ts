@@ -3,7 +3,7 @@
 // per frame; older messages a page at a time from the backend's history
 // (chat_history) when the panel is scrolled back.
 import { Channel } from '@tauri-apps/api/core';
-import { api } from './api';
+import { api, errorText } from './api';
 import type { ChatBatch, ChatItem, ChatLine, ChatStatus } from './bindings';
 
 /** Rows kept while the panel follows the newest messages (the backend's
@@ -48,6 +48,9 @@ class ChatStore {
   private loadingOlder = false;
   /** The backend had nothing before the oldest row (it is the oldest kept). */
   private atStart = false;
+  /** Why the last page of older messages did not come (shown above the
+   *  rows; scrolling back again retries), or null. */
+  olderError = $state<string | null>(null);
 
   /** Turns chat on and opens the stream; its first batch is the history. */
   async start(chatroomId: number | null) {
@@ -141,6 +144,7 @@ class ChatStore {
   setHolding(on: boolean) {
     if (this.holding === on) return;
     this.holding = on;
+    if (!on) this.olderError = null; // following again: older pages are not wanted
     if (!on && this.list.length > MAX_ITEMS) {
       this.trim(MAX_ITEMS);
       this.version++;
@@ -156,6 +160,7 @@ class ChatStore {
     this.loadingOlder = true;
     try {
       const items = await api.chatHistory(oldest, Math.min(OLDER_PAGE, room));
+      this.olderError = null;
       // The rows moved on meanwhile (trimmed, replaced): this page no longer fits.
       if (this.list[0]?.key !== oldest) return 0;
       if (!items.length) {
@@ -168,8 +173,9 @@ class ChatStore {
       this.list.unshift(...fresh);
       this.version++;
       return fresh.length;
-    } catch {
-      return 0; // scrolling back again retries
+    } catch (e) {
+      this.olderError = errorText(e); // scrolling back again retries
+      return 0;
     } finally {
       this.loadingOlder = false;
     }
@@ -181,6 +187,7 @@ class ChatStore {
     this.pendingItems = 0;
     this.holding = false;
     this.atStart = false;
+    this.olderError = null;
     this.seqOf.clear();
     this.base = 0;
     this.list = [];

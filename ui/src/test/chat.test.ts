@@ -20,8 +20,9 @@ const stream = {
   },
 };
 
-/** `all`: what the backend's history keeps (chat_history pages through it). */
-function backend(history: ChatItem[] = [], all: ChatItem[] = history): Calls {
+/** `all`: what the backend's history keeps (chat_history pages through it);
+ *  `historyFails`: chat_history answers with this error while it returns true. */
+function backend(history: ChatItem[] = [], all: ChatItem[] = history, historyFails: () => boolean = () => false): Calls {
   const calls: Calls = [];
   mockWindows('main');
   mockIPC(
@@ -39,6 +40,7 @@ function backend(history: ChatItem[] = [], all: ChatItem[] = history): Calls {
       calls.push({ cmd, args: a });
       if (cmd === 'chat_stop') return { state: 'off', reason: null };
       if (cmd === 'chat_history') {
+        if (historyFails()) throw { code: 'network', message: 'Kickstand could not reach its chat service', field: null };
         const at = all.findIndex((x) => x.id === a.before);
         return at < 0 ? [] : all.slice(Math.max(0, at - (a.limit as number)), at);
       }
@@ -148,6 +150,29 @@ describe('chat panel', () => {
     chat.setHolding(false);
     expect(chat.rows.length).toBe(MAX_ITEMS);
     expect(chat.rows[chat.rows.length - 1].key).toBe('m1001');
+  });
+
+  it('says when older messages did not load, and the next scroll back retries', async () => {
+    const all = Array.from({ length: 600 }, (_, i) => line(i));
+    let failing = true;
+    backend(all.slice(-MAX_ITEMS), all, () => failing);
+    render(ChatPanel, { me: 'DemoStreamer' });
+    await fireEvent.click(screen.getByTestId('chat-toggle'));
+    await waitFor(() => expect(chat.rows.length).toBe(MAX_ITEMS));
+    chat.setHolding(true);
+    expect(await chat.loadOlder()).toBe(0);
+    await waitFor(() => expect(screen.getByTestId('chat-older-error').textContent).toContain('could not reach its chat service'));
+    expect(chat.rows.length).toBe(MAX_ITEMS); // nothing lost, nothing added
+    failing = false;
+    expect(await chat.loadOlder()).toBe(OLDER_PAGE);
+    await waitFor(() => expect(screen.queryByTestId('chat-older-error')).toBeNull());
+    expect(chat.rows.length).toBe(MAX_ITEMS + OLDER_PAGE);
+    // Failing again, then following again: the message goes with the page.
+    failing = true;
+    expect(await chat.loadOlder()).toBe(0);
+    await waitFor(() => expect(screen.getByTestId('chat-older-error')).toBeTruthy());
+    chat.setHolding(false);
+    await waitFor(() => expect(screen.queryByTestId('chat-older-error')).toBeNull());
   });
 
   it('applies the batches that arrive within one frame together, in order', async () => {
