@@ -11,7 +11,10 @@
 // centrifuge-js the page parses the inner string, so this does too).
 // Prints {"ready":true} once subscribed; then on stdin `start` snapshots,
 // `stop` prints {messages, cpu_s, wall_s} (CPU = process.cpuUsage(), user +
-// system of the whole Node process), `quit` ends.
+// system of the whole Node process), `until N` snapshots and prints the same
+// once N more messages were delivered, wall from the first of them to the
+// last (the full-speed throughput against the fake's /_fake/realtime/flood,
+// whose preparation is not counted), `quit` ends.
 import readline from 'node:readline';
 import { randomUUID } from 'node:crypto';
 import Pusher from 'pusher-js';
@@ -24,6 +27,14 @@ const CHAT = 'App\\Events\\ChatMessageEvent';
 const channel = `chatrooms.${info.chatroom_id}.v2`;
 let messages = 0;
 let last = null; // keep the decoded event alive, as a consumer would read it
+let until = null; // {target, report}: `until N` waiting for its Nth message
+const counted = () => {
+  messages += 1;
+  if (until) {
+    if (messages === until.first) t0 = performance.now();
+    if (messages >= until.target) { until.report(); until = null; }
+  }
+};
 
 async function pusher() {
   const url = new URL(info.pusher_url);
@@ -33,7 +44,7 @@ async function pusher() {
     enabledTransports: ['ws'], disableStats: true,
   });
   const ch = p.subscribe(channel);
-  ch.bind(CHAT, (data) => { messages += 1; last = data; });
+  ch.bind(CHAT, (data) => { last = data; counted(); });
   await new Promise((resolve, reject) => {
     ch.bind('pusher:subscription_succeeded', resolve);
     setTimeout(() => reject(new Error('pusher-js: no subscription_succeeded')), 15000);
@@ -59,7 +70,7 @@ async function centrifuge() {
   sub.on('publication', (ctx) => {
     if (ctx.data.event === CHAT) {
       last = typeof ctx.data.data === 'string' ? JSON.parse(ctx.data.data) : ctx.data.data;
-      messages += 1;
+      counted();
     }
   });
   const subscribed = new Promise((resolve, reject) => {
@@ -76,16 +87,20 @@ async function centrifuge() {
 const close = mode === 'pusher' ? await pusher() : await centrifuge();
 console.log(JSON.stringify({ ready: true }));
 let m0 = 0; let c0 = process.cpuUsage(); let t0 = performance.now();
+const report = () => {
+  const c = process.cpuUsage(c0);
+  console.log(JSON.stringify({
+    messages: messages - m0, cpu_s: (c.user + c.system) / 1e6, wall_s: (performance.now() - t0) / 1000,
+    last_id: last?.id ?? null,
+  }));
+};
 for await (const line of readline.createInterface({ input: process.stdin })) {
   const cmd = line.trim();
-  if (cmd === 'start') {
+  if (cmd === 'start' || cmd.startsWith('until ')) {
     m0 = messages; c0 = process.cpuUsage(); t0 = performance.now();
+    if (cmd.startsWith('until ')) until = { first: m0 + 1, target: m0 + Number(cmd.slice(6)), report };
   } else if (cmd === 'stop') {
-    const c = process.cpuUsage(c0);
-    console.log(JSON.stringify({
-      messages: messages - m0, cpu_s: (c.user + c.system) / 1e6, wall_s: (performance.now() - t0) / 1000,
-      last_id: last?.id ?? null,
-    }));
+    report();
   } else if (cmd === 'quit') break;
 }
 close();

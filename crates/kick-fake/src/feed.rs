@@ -105,6 +105,41 @@ fn sender_with_id(id: u64, name: &str, color: &str) -> Value {
            "identity": {"color": color, "badges": []}})
 }
 
+/// The socket's `ChatMessageEvent` data for a `chat.message.sent` webhook
+/// payload (REALTIME.md §d.1).
+fn chat_message_event(chatroom: u64, p: &Value) -> Value {
+    let sender = &p["sender"];
+    let username = sender["username"].as_str().unwrap_or_default();
+    let badges: Vec<Value> = sender["identity"]["badges"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| json!({"type": b["type"], "text": b["text"]}))
+        .collect();
+    let mut metadata = json!({"message_ref": chrono::Utc::now().timestamp_millis().to_string()});
+    let reply = p.get("replies_to").filter(|r| !r.is_null());
+    if let Some(r) = reply {
+        metadata["original_sender"] =
+            json!({"id": r["sender"]["user_id"], "username": r["sender"]["username"]});
+        metadata["original_message"] = json!({"id": r["message_id"], "content": r["content"]});
+    }
+    json!({
+        "id": p["message_id"],
+        "chatroom_id": chatroom,
+        "content": p["content"],
+        "type": if reply.is_some() { "reply" } else { "message" },
+        "created_at": time_plus00(p["created_at"].as_str().unwrap_or_default()),
+        "sender": {
+            "id": sender["user_id"],
+            "username": username,
+            "slug": username.to_lowercase().replace('_', "-"),
+            "identity": {"color": sender["identity"]["username_color"], "badges": badges},
+        },
+        "metadata": metadata,
+    })
+}
+
 /// Translates announced world events into Kick events, forever.
 pub fn spawn_translator(fake: AppState) {
     let mut rx = fake.events.subscribe();
@@ -125,37 +160,7 @@ pub fn spawn_translator(fake: AppState) {
             let p = &ev.payload;
             match ev.event_type.as_str() {
                 "chat.message.sent" => {
-                    let sender = &p["sender"];
-                    let username = sender["username"].as_str().unwrap_or_default();
-                    let badges: Vec<Value> = sender["identity"]["badges"]
-                        .as_array()
-                        .cloned()
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|b| json!({"type": b["type"], "text": b["text"]}))
-                        .collect();
-                    let mut metadata =
-                        json!({"message_ref": chrono::Utc::now().timestamp_millis().to_string()});
-                    let reply = p.get("replies_to").filter(|r| !r.is_null());
-                    if let Some(r) = reply {
-                        metadata["original_sender"] = json!({"id": r["sender"]["user_id"], "username": r["sender"]["username"]});
-                        metadata["original_message"] =
-                            json!({"id": r["message_id"], "content": r["content"]});
-                    }
-                    let data = json!({
-                        "id": p["message_id"],
-                        "chatroom_id": ids.chatroom,
-                        "content": p["content"],
-                        "type": if reply.is_some() { "reply" } else { "message" },
-                        "created_at": time_plus00(p["created_at"].as_str().unwrap_or_default()),
-                        "sender": {
-                            "id": sender["user_id"],
-                            "username": username,
-                            "slug": username.to_lowercase().replace('_', "-"),
-                            "identity": {"color": sender["identity"]["username_color"], "badges": badges},
-                        },
-                        "metadata": metadata,
-                    });
+                    let data = chat_message_event(ids.chatroom, p);
                     hub.publish_chat(ids.v2(), r"App\Events\ChatMessageEvent", &data);
                 }
                 "chat.message.deleted" => {
@@ -696,7 +701,8 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
     })
 }
 
-const LINES: &[&str] = &[
+/// What generated chat says, in turn (the flood too: message i says line i).
+pub const LINES: &[&str] = &[
     "hi chat",
     "LETS GOOO",
     "gg",
@@ -782,6 +788,7 @@ pub fn control_routes() -> Router<AppState> {
         .route("/_fake/realtime/rate", post(control_rate))
         .route("/_fake/realtime/burst", post(control_burst))
         .route("/_fake/realtime/replay", post(control_replay))
+        .route("/_fake/realtime/flood", post(control_flood))
         .route("/_fake/pusher/raw", post(control_raw))
         .route("/_fake/pusher/rate", post(control_rate))
         .route("/_fake/pusher/burst", post(control_burst))
@@ -856,6 +863,71 @@ async fn control_replay(State(fake): State<AppState>, Json(r): Json<Replay>) -> 
     };
     let n = fake.realtime.replay_chat(&ids.v2(), r.count);
     Json(json!({"ok": true, "replayed": n}))
+}
+
+#[derive(serde::Deserialize)]
+struct Flood {
+    count: usize,
+    #[serde(default)]
+    broadcaster_user_id: Option<u64>,
+}
+
+/// Benchmarks of chat ingest at full speed (`POST /_fake/realtime/flood`):
+/// see [`flood`]. Answers once the last message is handed to the hub, with
+/// the seconds that took.
+async fn control_flood(State(fake): State<AppState>, Json(f): Json<Flood>) -> Json<Value> {
+    let uid = f.broadcaster_user_id.unwrap_or(crate::world::STREAMER_ID);
+    let t0 = std::time::Instant::now();
+    Json(match flood(&fake, uid, f.count).await {
+        Some(sent) => json!({"ok": true, "sent": sent, "secs": t0.elapsed().as_secs_f64()}),
+        None => json!({"ok": false, "error": "no such channel"}),
+    })
+}
+
+/// `count` chat messages into a channel's chat room at full speed: each its
+/// own id, Kick's shape, the demo's chatters, message i saying `LINES[i]`
+/// in turn. They are prepared first (the frames of both transports in
+/// Kick's usual shapes too, so the fake's core does little more than write;
+/// up to 500,000 at a time, ~1.5 KB each), then published as fast as the
+/// slowest socket takes them (no socket lags, see
+/// `RealtimeHub::publish_paced`). Unlike `burst`, the messages skip the
+/// world (no REST history, no webhooks): only the sockets see them. Returns
+/// how many were sent, or None for a channel the fake does not have.
+pub async fn flood(fake: &Fake, broadcaster_user_id: u64, count: usize) -> Option<usize> {
+    let ids = Ids::of(fake, broadcaster_user_id)?;
+    let count = count.min(500_000);
+    let broadcaster = {
+        let w = fake.world.lock().unwrap();
+        let name = w
+            .users
+            .get(&broadcaster_user_id)
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        crate::social::event_user(broadcaster_user_id, &name, None)
+    };
+    let now = chrono::Utc::now();
+    let channel = ids.v2();
+    let events: Vec<Arc<crate::hub::Published>> = (0..count)
+        .map(|i| {
+            let who = chatter(i.wrapping_mul(7) % CHATTERS.len());
+            let payload = crate::social::chat_sent_payload(
+                &uuid::Uuid::new_v4().to_string(),
+                broadcaster.clone(),
+                &who,
+                LINES[i % LINES.len()],
+                None,
+                now,
+            );
+            let data = chat_message_event(ids.chatroom, &payload);
+            let p =
+                crate::hub::Published::new(channel.clone(), r"App\Events\ChatMessageEvent", &data);
+            p.pusher_frame();
+            p.centrifugo_line(false);
+            Arc::new(p)
+        })
+        .collect();
+    fake.realtime.publish_paced(events).await;
+    Some(count)
 }
 
 #[derive(serde::Deserialize)]

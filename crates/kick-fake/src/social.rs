@@ -227,21 +227,14 @@ pub fn post_message(
                     "sender": event_user(m.sender_user_id, &m.sender_username, None),
                 })
             });
-        let badges: Vec<Value> = sender
-            .badges
-            .iter()
-            .map(|b| json!({"text": b, "type": b}))
-            .collect();
-        let payload = json!({
-            "message_id": message_id,
-            "replies_to": replies_to,
-            "broadcaster": event_user(broadcaster_user_id, &broadcaster_name, None),
-            "sender": event_user(sender.user_id, &sender.username,
-                Some(json!({"username_color": sender.color, "badges": badges}))),
-            "content": content,
-            "emotes": [],
-            "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        });
+        let payload = chat_sent_payload(
+            &message_id,
+            event_user(broadcaster_user_id, &broadcaster_name, None),
+            sender,
+            content,
+            replies_to,
+            now,
+        );
         let cap = fake.config.max_chat_messages.max(1);
         while world.social.message_order.len() >= cap {
             if let Some(old) = world.social.message_order.pop_front() {
@@ -266,6 +259,33 @@ pub fn post_message(
     };
     fake.emit("chat.message.sent", broadcaster_user_id, payload);
     message_id
+}
+
+/// The `chat.message.sent` webhook payload of a message (what the realtime
+/// translator turns into the socket's `ChatMessageEvent`).
+pub(crate) fn chat_sent_payload(
+    message_id: &str,
+    broadcaster: Value,
+    sender: &Chatter,
+    content: &str,
+    replies_to: Option<Value>,
+    now: DateTime<Utc>,
+) -> Value {
+    let badges: Vec<Value> = sender
+        .badges
+        .iter()
+        .map(|b| json!({"text": b, "type": b}))
+        .collect();
+    json!({
+        "message_id": message_id,
+        "replies_to": replies_to,
+        "broadcaster": broadcaster,
+        "sender": event_user(sender.user_id, &sender.username,
+            Some(json!({"username_color": sender.color, "badges": badges}))),
+        "content": content,
+        "emotes": [],
+        "created_at": now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
 }
 
 /// A ban or timeout in one channel.
