@@ -9,7 +9,10 @@
 //! messages delivered (typed `ChatEvent::Message`, deduplicated; and those the
 //! consumer took, `consumed`) and the CPU
 //! time of THIS process (user+system, all threads, `/proc/self/stat`) since
-//! the snapshot; `quit` ends.
+//! the snapshot; `until N` takes a snapshot and prints the same line once N
+//! more messages were delivered, with `wall_s` from the first of them to the
+//! last (the full-speed throughput against the fake's
+//! `/_fake/realtime/flood`, whose preparation is not counted); `quit` ends.
 
 // The app's allocator (src-tauri/src/main.rs): measured as it ships.
 #[global_allocator]
@@ -64,44 +67,43 @@ async fn main() {
     tokio::spawn(async move {
         let mut ready = Some(ready_tx);
         // The consumer takes events as the app's chat service does
-        // (kickstand-core's chat.rs): it waits for the first news, lets a
-        // batch fill without watching the channel (50 ms after that news,
-        // 200 ms after the batch before at the soonest), then drains it.
+        // (kickstand-core's chat.rs): it waits for the first news, then
+        // takes what arrives as it arrives until the batch is due (50 ms
+        // after that news, 200 ms after the batch before at the soonest).
         let (frame, spacing) = (Duration::from_millis(50), Duration::from_millis(200));
         let mut last: Option<tokio::time::Instant> = None;
         let mut buf = Vec::with_capacity(1024);
+        let mut take = |buf: &mut Vec<ChatEvent>| {
+            for ev in buf.drain(..) {
+                match ev {
+                    ChatEvent::Message(_) => {
+                        m2.fetch_add(1, Ordering::Relaxed);
+                    }
+                    ChatEvent::State(ConnectionState::Connected { .. }) => {
+                        if let Some(r) = ready.take() {
+                            let _ = r.send(());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        };
         while rx.recv_many(&mut buf, 1024).await > 0 {
-            if ready.is_none() {
-                let mut due = tokio::time::Instant::now() + frame;
-                if let Some(t) = last {
-                    due = due.max(t + spacing);
-                }
-                tokio::time::sleep_until(due).await;
+            let mut due = tokio::time::Instant::now() + frame;
+            if let Some(t) = last {
+                due = due.max(t + spacing);
             }
+            let wait = tokio::time::sleep_until(due);
+            tokio::pin!(wait);
             loop {
-                for ev in buf.drain(..) {
-                    match ev {
-                        ChatEvent::Message(_) => {
-                            m2.fetch_add(1, Ordering::Relaxed);
-                        }
-                        ChatEvent::State(ConnectionState::Connected { .. }) => {
-                            if let Some(r) = ready.take() {
-                                let _ = r.send(());
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                while buf.len() < 1024 {
-                    match rx.try_recv() {
-                        Ok(ev) => buf.push(ev),
-                        Err(_) => break,
-                    }
-                }
-                if buf.is_empty() {
-                    break;
+                take(&mut buf);
+                tokio::select! {
+                    biased;
+                    _ = &mut wait => break,
+                    n = rx.recv_many(&mut buf, 1024) => if n == 0 { break },
                 }
             }
+            take(&mut buf);
             last = Some(tokio::time::Instant::now());
         }
     });
@@ -113,6 +115,16 @@ async fn main() {
     // a snapshot can be a batch behind (±4 % of a 5 s window).
     let delivered = || handle.stats.get(&handle.stats.messages);
     let (mut m0, mut e0, mut c0, mut t0) = (0u64, 0u64, 0.0f64, Instant::now());
+    let report = |messages: u64, consumed: u64, cpu_s: f64, wall: Duration| {
+        serde_json::json!({
+            "messages": messages,
+            "consumed": consumed,
+            "cpu_s": cpu_s,
+            "wall_s": wall.as_secs_f64(),
+            "frames_total": handle.stats.get(&handle.stats.frames),
+            "duplicates_total": handle.stats.get(&handle.stats.duplicates),
+        })
+    };
     while let Ok(Some(line)) = lines.next_line().await {
         match line.trim() {
             "start" => {
@@ -130,17 +142,24 @@ async fn main() {
                     cpu_seconds(),
                     t0.elapsed(),
                 );
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "messages": m - m0,
-                        "consumed": e - e0,
-                        "cpu_s": c - c0,
-                        "wall_s": t.as_secs_f64(),
-                        "frames_total": handle.stats.get(&handle.stats.frames),
-                        "duplicates_total": handle.stats.get(&handle.stats.duplicates),
-                    })
-                );
+                println!("{}", report(m - m0, e - e0, c - c0, t));
+            }
+            cmd if cmd.starts_with("until ") => {
+                let n: u64 = cmd[6..].trim().parse().expect("until <count>");
+                let (m0, e0, c0) = (delivered(), msgs.load(Ordering::Relaxed), cpu_seconds());
+                // Polled every millisecond (about 0.1 % of a core): the
+                // counter is kick-chat's own, bumped as each message is
+                // handed over. The clock starts at the first message.
+                while delivered() == m0 {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                let t0 = Instant::now();
+                while delivered() < m0 + n {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                let t = t0.elapsed();
+                let (m, e, c) = (delivered(), msgs.load(Ordering::Relaxed), cpu_seconds());
+                println!("{}", report(m - m0, e - e0, c - c0, t));
             }
             "quit" => break,
             _ => {}

@@ -9,7 +9,6 @@ use kick_chat::{ChatConfig, ChatEvent, ChatHandle, ConnectionState, Span};
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// Messages kept here: the panel's first page, and older ones when the
 /// streamer scrolls back ([`ChatService::older`]).
@@ -90,6 +89,18 @@ impl ChatLog {
         }
         self.history.push_back(item.clone());
         self.pending.push(item);
+        // A flood between two pushes: the window is sent no more than the
+        // history holds (older lines have left it already); deletions stay.
+        if self.pending.len() > 2 * self.cap {
+            let mut excess = self.pending.len() - self.cap;
+            self.pending.retain(|p| {
+                let keep = excess == 0 || matches!(p, ChatItem::Line(l) if l.deleted);
+                if !keep {
+                    excess -= 1;
+                }
+                keep
+            });
+        }
     }
 
     /// What arrived since the last batch (None: nothing new).
@@ -329,13 +340,28 @@ pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatSer
     tokio::spawn(async move {
         // A batch goes out FRAME after the first event it carries, and
         // SPACING after the batch before it at the soonest: a quiet chat
-        // wakes nothing, a busy one wakes this task once per batch (the
-        // channel is not watched while a batch fills, so the socket task's
-        // sends wake nobody; its 8,192 slots hold 200 ms of 40,000 msg/s,
-        // and when full the socket task waits: nothing is dropped).
+        // wakes nothing between messages. While a batch fills, what arrives
+        // is taken into the log at once, a socket read at a time: the
+        // client's 8,192 slots never fill (they held 200 ms of 40,000 msg/s
+        // when the channel was left alone until the push, and a full channel
+        // holds up Kick's socket, which Kick ends for a slow client). The
+        // log keeps what the window is sent bounded.
         let mut evs = Vec::with_capacity(256);
         let mut open = true;
         let mut last_push: Option<tokio::time::Instant> = None;
+        let take = |evs: &mut Vec<ChatEvent>| -> bool {
+            let Some(shared) = weak.upgrade() else {
+                return false;
+            };
+            let mut s = shared.lock().unwrap();
+            for ev in evs.drain(..) {
+                if let Some(f) = &on_event {
+                    f(&ev);
+                }
+                s.log.apply(ev);
+            }
+            true
+        };
         while open {
             if rx.recv_many(&mut evs, 1024).await == 0 {
                 break; // the client is gone and nothing is left
@@ -344,32 +370,23 @@ pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatSer
             if let Some(t) = last_push {
                 due = due.max(t + SPACING);
             }
-            tokio::time::sleep_until(due).await;
+            let wait = tokio::time::sleep_until(due);
+            tokio::pin!(wait);
             loop {
-                let Some(shared) = weak.upgrade() else { return };
-                let mut s = shared.lock().unwrap();
-                for ev in evs.drain(..) {
-                    if let Some(f) = &on_event {
-                        f(&ev);
-                    }
-                    s.log.apply(ev);
+                if !take(&mut evs) {
+                    return;
                 }
-                drop(s);
-                // Everything that came while the frame filled (without waiting).
-                while evs.len() < 1024 {
-                    match rx.try_recv() {
-                        Ok(ev) => evs.push(ev),
-                        Err(mpsc::error::TryRecvError::Empty) => break,
-                        // The client is gone: push what is left, then end.
-                        Err(mpsc::error::TryRecvError::Disconnected) => {
-                            open = false;
-                            break;
-                        }
-                    }
+                tokio::select! {
+                    biased;
+                    _ = &mut wait => break,
+                    n = rx.recv_many(&mut evs, 1024) => if n == 0 {
+                        open = false; // the client is gone: push what is left, then end
+                        break;
+                    },
                 }
-                if evs.is_empty() {
-                    break;
-                }
+            }
+            if !take(&mut evs) {
+                return;
             }
             let Some(shared) = weak.upgrade() else { return };
             let mut s = shared.lock().unwrap();
@@ -449,6 +466,41 @@ mod tests {
         assert_eq!(ids(&log.snapshot()), ["m3", "m4"]);
         assert_eq!(ids(&log.take_batch().unwrap()), ["m5"]);
         assert_eq!(ids(&log.snapshot()), ["m3", "m4", "m5"]);
+    }
+
+    /// A flood between two pushes: the next batch carries at most twice the
+    /// history, the newest lines, in order, and every deletion; the history
+    /// and its pages stay right.
+    #[test]
+    fn a_flood_between_two_pushes_sends_the_newest_and_every_deletion() {
+        let mut log = ChatLog::new("me", 10);
+        for i in 0..5 {
+            log.apply(msg(&format!("m{i}"), "x"));
+        }
+        log.take_batch();
+        log.apply(ChatEvent::MessageDeleted {
+            message_id: "m4".into(),
+            ai_moderated: false,
+        });
+        for i in 5..1000 {
+            log.apply(msg(&format!("m{i}"), "x"));
+        }
+        let b = log.take_batch().unwrap();
+        assert!(b.items.len() <= 20, "{}", b.items.len());
+        let got = ids(&b);
+        assert_eq!(got[0], "m4", "the deletion stays");
+        assert!(matches!(&b.items[0], ChatItem::Line(l) if l.deleted));
+        let want: Vec<String> = (1000 - (got.len() - 1)..1000)
+            .map(|i| format!("m{i}"))
+            .collect();
+        assert_eq!(got[1..], want[..], "the newest lines, in order");
+        assert!(got.len() > 10, "at least the history's worth");
+        let snapshot = ids(&log.snapshot());
+        assert_eq!(
+            snapshot,
+            (990..1000).map(|i| format!("m{i}")).collect::<Vec<_>>()
+        );
+        assert_eq!(ids(&log.newest(3)), ["m997", "m998", "m999"]);
     }
 
     /// A panel gets the newest page first and older pages as it scrolls

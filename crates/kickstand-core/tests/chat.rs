@@ -348,3 +348,93 @@ async fn under_1000_msgs_per_second_every_stream_sees_every_message_once_in_orde
         "the second stream's first batch is the newest page of the history"
     );
 }
+
+/// What a line says, emotes as Kick writes them (`[emote:id:name]`).
+fn said(l: &kickstand_core::dto::ChatLine) -> String {
+    use kickstand_core::dto::ChatSpan;
+    l.spans
+        .iter()
+        .map(|s| match s {
+            ChatSpan::Text { text } => text.clone(),
+            ChatSpan::Emote { id, name } => format!("[emote:{id}:{name}]"),
+        })
+        .collect()
+}
+
+/// A flood far above any real chat (15,000 messages as fast as the fake's
+/// sockets take them): the window still gets a push at most every SPACING,
+/// none longer than twice the history, the last of them ending with the
+/// flood's last message and then what came after; the fake's socket never
+/// fell behind.
+#[tokio::test]
+async fn a_flood_reaches_the_window_in_bounded_pushes_ending_with_its_last_message() {
+    use kickstand_core::chat::{HISTORY, SPACING};
+    let (core, events) = demo_core().await;
+    let fake = core.demo_fake().unwrap();
+    *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
+    let pushes: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
+    let (p, e) = (pushes.clone(), events.clone());
+    core.chat_start(
+        None,
+        Box::new(move |b| {
+            p.lock().unwrap().push((Instant::now(), b.items.len()));
+            e.lock().unwrap().push(b);
+            true
+        }),
+    )
+    .await
+    .unwrap();
+    wait_for(&events, "connected", connected).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let from = pushes.lock().unwrap().len();
+
+    let n = 15_000usize;
+    let sent = kick_fake::feed::flood(&fake.state, kick_fake::STREAMER_ID, n).await;
+    assert_eq!(sent, Some(n));
+    core.chat_send(ChatSendRequest {
+        content: "after the flood".into(),
+        as_bot: false,
+        reply_to: None,
+    })
+    .await
+    .unwrap();
+    wait_for(&events, "the message after the flood", |b| {
+        b.items
+            .iter()
+            .any(|i| matches!(i, ChatItem::Line(l) if said(l) == "after the flood"))
+    })
+    .await;
+
+    let all = lines(&events);
+    let last_two: Vec<String> = all[all.len() - 2..].iter().map(said).collect();
+    let lines_said = kick_fake::feed::LINES;
+    assert_eq!(
+        last_two,
+        [lines_said[(n - 1) % lines_said.len()], "after the flood"],
+        "the flood's last message, then the next"
+    );
+    let flood: Vec<(Instant, usize)> = pushes.lock().unwrap()[from..]
+        .iter()
+        .copied()
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    assert!(flood.len() >= 2, "{flood:?}");
+    for &(_, items) in &flood {
+        assert!(items <= 2 * HISTORY, "a push of {items} items");
+    }
+    for w in flood.windows(2) {
+        let gap = w[1].0.duration_since(w[0].0);
+        assert!(
+            gap + Duration::from_millis(2) >= SPACING,
+            "two pushes {gap:?} apart"
+        );
+    }
+    assert_eq!(
+        fake.state
+            .realtime
+            .lagged
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "the fake's socket fell behind"
+    );
+}
