@@ -23,7 +23,7 @@ fn stream(events: &Events) -> ChatSubscriber {
 }
 
 async fn demo_core() -> (Core, Events) {
-    let dir = std::env::temp_dir().join(format!(
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "kickstand-chat-test-{}-{:?}",
         std::process::id(),
         Instant::now()

@@ -58,7 +58,8 @@ fn settings_in(dir: &std::path::Path, port: u16) -> SettingsFile {
 }
 
 fn temp_dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("kickstand-evening-{name}-{}", rand_suffix()))
+    std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("kickstand-evening-{name}-{}", rand_suffix()))
 }
 
 /// A feed stream's batches.

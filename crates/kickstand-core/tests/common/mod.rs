@@ -84,7 +84,9 @@ pub fn free_port() -> u16 {
 }
 
 pub fn temp_settings(port: u16) -> SettingsFile {
-    let dir = std::env::temp_dir().join(format!(
+    // Under target/tmp (Cargo's folder for integration tests), not /tmp:
+    // `cargo clean` takes them, and no run leaves folders behind elsewhere.
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "kickstand-core-test-{}-{}",
         std::process::id(),
         rand_suffix()
