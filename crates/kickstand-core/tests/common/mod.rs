@@ -86,7 +86,11 @@ pub fn free_port() -> u16 {
 pub fn temp_settings(port: u16) -> SettingsFile {
     // Under target/tmp (Cargo's folder for integration tests), not /tmp:
     // `cargo clean` takes them, and no run leaves folders behind elsewhere.
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+    // (The examples that share this module have no such folder: /tmp.)
+    let tmp = option_env!("CARGO_TARGET_TMPDIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = tmp.join(format!(
         "kickstand-core-test-{}-{}",
         std::process::id(),
         rand_suffix()
