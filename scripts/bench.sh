@@ -54,7 +54,7 @@ if has sizes; then
 fi
 if has ingest; then
   log "chat ingest: kick-chat vs the official clients"
-  BENCH_JSON="$OUT/ingest.json" node e2e/bench/chat-ingest.js | tee "$OUT/ingest.md"
+  BENCH_JSON="$OUT/ingest.json" node e2e/bench/chat-ingest.js flood=200000 1000 5000 10000 20000 | tee "$OUT/ingest.md"
 fi
 if has poll; then
   log "API calls per poll"
