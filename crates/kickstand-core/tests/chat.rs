@@ -202,6 +202,49 @@ async fn a_busy_chat_arrives_in_frame_batches_with_bounded_history() {
     );
 }
 
+/// When each push to a panel came, and how many items it carried.
+type Pushes = Arc<Mutex<Vec<(Instant, usize)>>>;
+
+/// Opens a panel's stream that records its batches in `events` and when
+/// each came in the returned list, and waits until chat is connected.
+async fn timed_stream(core: &Core, events: &Events) -> Pushes {
+    let pushes: Pushes = Arc::default();
+    let (p, e) = (pushes.clone(), events.clone());
+    core.chat_start(
+        None,
+        Box::new(move |b| {
+            p.lock().unwrap().push((Instant::now(), b.items.len()));
+            e.lock().unwrap().push(b);
+            true
+        }),
+    )
+    .await
+    .unwrap();
+    wait_for(events, "connected", connected).await;
+    pushes
+}
+
+/// The pushes with items since the `from`th, each at least SPACING after
+/// the one before.
+fn spaced_pushes(pushes: &Pushes, from: usize) -> Vec<(Instant, usize)> {
+    use kickstand_core::chat::SPACING;
+    let busy: Vec<(Instant, usize)> = pushes.lock().unwrap()[from..]
+        .iter()
+        .copied()
+        .filter(|&(_, n)| n > 0)
+        .collect();
+    for w in busy.windows(2) {
+        let gap = w[1].0.duration_since(w[0].0);
+        assert!(
+            gap + Duration::from_millis(2) >= SPACING,
+            "two pushes {gap:?} apart ({} and {} items)",
+            w[0].1,
+            w[1].1
+        );
+    }
+    busy
+}
+
 /// A message in a quiet chat reaches the panel a frame after it arrives; a
 /// busy chat reaches it in batches at least SPACING apart (five a second),
 /// every message still there.
@@ -213,21 +256,7 @@ async fn a_quiet_message_shows_at_once_and_a_busy_chat_five_times_a_second() {
     // quiet message would rightly hold it back up to SPACING.
     let fake = core.demo_fake().unwrap();
     *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
-    // When each push came, and how many lines it carried.
-    let pushes: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
-    let (p, e) = (pushes.clone(), events.clone());
-    core.chat_start(
-        None,
-        Box::new(move |b| {
-            let n = b.items.len();
-            p.lock().unwrap().push((Instant::now(), n));
-            e.lock().unwrap().push(b);
-            true
-        }),
-    )
-    .await
-    .unwrap();
-    wait_for(&events, "connected", connected).await;
+    let pushes = timed_stream(&core, &events).await;
     tokio::time::sleep(Duration::from_millis(400)).await; // quiet: the last push is long gone
 
     core.chat_send(ChatSendRequest {
@@ -257,23 +286,10 @@ async fn a_quiet_message_shows_at_once_and_a_busy_chat_five_times_a_second() {
     tokio::time::sleep(Duration::from_millis(2000)).await;
     *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let busy: Vec<(Instant, usize)> = pushes.lock().unwrap()[from..]
-        .iter()
-        .copied()
-        .filter(|&(_, n)| n > 0)
-        .collect();
+    let busy = spaced_pushes(&pushes, from);
     let got = lines(&events).len() - before;
     assert!(got >= 1000, "messages flowed: {got}");
     assert!(busy.len() >= 5, "{} pushes in 2 s of busy chat", busy.len());
-    for w in busy.windows(2) {
-        let gap = w[1].0.duration_since(w[0].0);
-        assert!(
-            gap + Duration::from_millis(2) >= SPACING,
-            "two pushes {gap:?} apart ({} and {} lines)",
-            w[0].1,
-            w[1].1
-        );
-    }
 }
 
 /// Ids of the chat lines a stream received, in the order it received them.
@@ -368,23 +384,11 @@ fn said(l: &kickstand_core::dto::ChatLine) -> String {
 /// fell behind.
 #[tokio::test]
 async fn a_flood_reaches_the_window_in_bounded_pushes_ending_with_its_last_message() {
-    use kickstand_core::chat::{HISTORY, SPACING};
+    use kickstand_core::chat::HISTORY;
     let (core, events) = demo_core().await;
     let fake = core.demo_fake().unwrap();
     *fake.state.realtime.chat_rate.lock().unwrap() = 0.0;
-    let pushes: Arc<Mutex<Vec<(Instant, usize)>>> = Arc::default();
-    let (p, e) = (pushes.clone(), events.clone());
-    core.chat_start(
-        None,
-        Box::new(move |b| {
-            p.lock().unwrap().push((Instant::now(), b.items.len()));
-            e.lock().unwrap().push(b);
-            true
-        }),
-    )
-    .await
-    .unwrap();
-    wait_for(&events, "connected", connected).await;
+    let pushes = timed_stream(&core, &events).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let from = pushes.lock().unwrap().len();
 
@@ -413,21 +417,10 @@ async fn a_flood_reaches_the_window_in_bounded_pushes_ending_with_its_last_messa
         [lines_said[(n - 1) % lines_said.len()], "after the flood"],
         "the flood's last message, then the next"
     );
-    let flood: Vec<(Instant, usize)> = pushes.lock().unwrap()[from..]
-        .iter()
-        .copied()
-        .filter(|&(_, n)| n > 0)
-        .collect();
+    let flood = spaced_pushes(&pushes, from);
     assert!(flood.len() >= 2, "{flood:?}");
     for &(_, items) in &flood {
         assert!(items <= 2 * HISTORY, "a push of {items} items");
-    }
-    for w in flood.windows(2) {
-        let gap = w[1].0.duration_since(w[0].0);
-        assert!(
-            gap + Duration::from_millis(2) >= SPACING,
-            "two pushes {gap:?} apart"
-        );
     }
     assert_eq!(
         fake.state
