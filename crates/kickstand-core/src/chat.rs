@@ -341,11 +341,11 @@ pub fn start(cfg: ChatConfig, me: String, on_event: Option<EventTap>) -> ChatSer
         // A batch goes out FRAME after the first event it carries, and
         // SPACING after the batch before it at the soonest: a quiet chat
         // wakes nothing between messages. While a batch fills, what arrives
-        // is taken into the log at once, a socket read at a time: the
-        // client's 8,192 slots never fill (they held 200 ms of 40,000 msg/s
-        // when the channel was left alone until the push, and a full channel
-        // holds up Kick's socket, which Kick ends for a slow client). The
-        // log keeps what the window is sent bounded.
+        // is taken into the log at once, a socket read at a time, so the
+        // client's 8,192 slots do not fill while a batch waits (left alone
+        // until the push they held 200 ms of 40,000 msg/s, and a full
+        // channel holds up Kick's socket, which Kick ends for a slow
+        // client). The log keeps what the window is sent bounded.
         let mut evs = Vec::with_capacity(256);
         let mut open = true;
         let mut last_push: Option<tokio::time::Instant> = None;
