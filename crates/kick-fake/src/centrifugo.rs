@@ -337,11 +337,13 @@ async fn send_lines(
         if lines.len() > 1 {
             hub.centrifugo_batched_out.fetch_add(1, Ordering::Relaxed);
         }
-        let text = lines
-            .iter()
-            .map(AsRef::as_ref)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let mut text = String::with_capacity(lines.iter().map(|l| l.as_ref().len() + 1).sum());
+        for l in lines {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(l.as_ref());
+        }
         socket.send(Message::Text(text.into())).await.is_ok()
     } else {
         for l in lines {

@@ -12,6 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures::SinkExt;
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -145,25 +146,42 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                         }
                         Err(_) => break,
                     };
-                    match out {
-                        Out::Event(p) => {
-                            if subs.contains(&p.channel) && !hub.silent.load(Ordering::Relaxed)
-                                && socket.send(Message::Text(p.pusher_frame().as_ref().into())).await.is_err() {
+                    // Events already waiting go out in one write, as a
+                    // server's buffered socket sends them: a frame each,
+                    // one flush for up to 64 of them.
+                    let mut next = Some(out);
+                    let mut fed = 0;
+                    let mut end = false;
+                    while let Some(out) = next.take() {
+                        if let Out::Event(p) = out {
+                            if subs.contains(&p.channel) && !hub.silent.load(Ordering::Relaxed) {
+                                if socket.feed(Message::Text(p.pusher_frame().as_ref().into())).await.is_err() {
+                                    end = true;
+                                    break;
+                                }
+                                fed += 1;
+                            }
+                            if fed < 64 {
+                                next = match rx.try_recv() {
+                                    Ok(o) => Some(o),
+                                    Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                                        hub.lagged.fetch_add(n, Ordering::Relaxed);
+                                        None
+                                    }
+                                    Err(_) => None,
+                                };
+                            }
+                        } else {
+                            if fed > 0 && socket.flush().await.is_err() {
+                                end = true;
                                 break;
                             }
+                            fed = 0;
+                            end = control(&mut socket, out).await;
                         }
-                        Out::Close { to, code, reason } if to.hits(Target::Pusher) => {
-                            let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
-                            break;
-                        }
-                        Out::Drop(to) if to.hits(Target::Pusher) => break, // no close frame: the client sees the TCP connection end
-                        Out::Malformed(to) if to.hits(Target::Pusher) => {
-                            let _ = socket.send(Message::Text("{\"event\":\"App\\\\Events\\\\ChatMessageEvent\",\"data\":\"{broken".into())).await;
-                        }
-                        Out::Raw { to: Target::Pusher, text } => {
-                            if socket.send(Message::Text(text.as_ref().into())).await.is_err() { break; }
-                        }
-                        _ => {}
+                    }
+                    if end || (fed > 0 && socket.flush().await.is_err()) {
+                        break;
                     }
                 }
             }
@@ -173,6 +191,39 @@ async fn session(fake: AppState, mut socket: WebSocket) {
         hub.remove_subscriber(&ch);
     }
     hub.connections.fetch_sub(1, Ordering::Relaxed);
+}
+
+/// Applies a fault or a raw frame; `true` when the session ends.
+async fn control(socket: &mut WebSocket, out: Out) -> bool {
+    match out {
+        Out::Close { to, code, reason } if to.hits(Target::Pusher) => {
+            let _ = socket
+                .send(Message::Close(Some(CloseFrame {
+                    code,
+                    reason: reason.into(),
+                })))
+                .await;
+            true
+        }
+        // No close frame: the client sees the TCP connection end.
+        Out::Drop(to) if to.hits(Target::Pusher) => true,
+        Out::Malformed(to) if to.hits(Target::Pusher) => {
+            let _ = socket
+                .send(Message::Text(
+                    "{\"event\":\"App\\\\Events\\\\ChatMessageEvent\",\"data\":\"{broken".into(),
+                ))
+                .await;
+            false
+        }
+        Out::Raw {
+            to: Target::Pusher,
+            text,
+        } => socket
+            .send(Message::Text(text.as_ref().into()))
+            .await
+            .is_err(),
+        _ => false,
+    }
 }
 
 async fn stats(State(fake): State<AppState>) -> Json<Value> {
