@@ -66,12 +66,7 @@ async fn no_secret_reaches_a_file_a_log_line_or_an_event() {
     let mut opts = kick_options(&kick, store.clone(), settings.clone());
     opts.reveal_for = Duration::from_millis(200);
     let rec = Recorder::default();
-    let core = Core::start(opts, rec.sink()).await.unwrap();
-
-    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
-        .await
-        .unwrap();
-    core.login(browser()).await.unwrap();
+    let (core, _) = logged_in_core(&kick, opts, rec.sink()).await;
     // A forced refresh.
     control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
     core.channel().await.unwrap();

@@ -127,16 +127,12 @@ async fn a_dead_refresh_token_returns_to_login_with_a_clear_message() {
     let fake = kick_fake(port).await;
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let rec = Recorder::default();
-    let core = Core::start(
+    let (core, _) = logged_in_core(
+        &fake,
         kick_options(&fake, store.clone(), temp_settings(port)),
         rec.sink(),
     )
-    .await
-    .unwrap();
-    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
-        .await
-        .unwrap();
-    core.login(browser()).await.unwrap();
+    .await;
     let http = reqwest::Client::new();
     http.post(format!(
         "{}/_fake/oauth/revoke-refresh-tokens",
@@ -408,16 +404,12 @@ async fn a_start_with_a_stored_login_reads_each_secret_once() {
     let settings = temp_settings(port);
     // Log in once to have a stored login.
     let first: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
-    let core = Core::start(
+    let (core, _) = logged_in_core(
+        &fake,
         kick_options(&fake, first.clone(), settings.clone()),
         Recorder::default().sink(),
     )
-    .await
-    .unwrap();
-    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
-        .await
-        .unwrap();
-    core.login(browser()).await.expect("login");
+    .await;
     let counting = Arc::new(CountingStore::default());
     for key in [secrets::CLIENT_ID, secrets::CLIENT_SECRET, secrets::TOKENS] {
         counting

@@ -132,18 +132,12 @@ async fn a_start_while_kick_is_away_restores_when_kick_returns() {
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let settings = temp_settings(port);
     // A streamer who logged in yesterday.
-    {
-        let core = Core::start(
-            kick_options(&kick, store.clone(), settings.clone()),
-            Recorder::default().sink(),
-        )
-        .await
-        .unwrap();
-        core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
-            .await
-            .unwrap();
-        core.login(browser()).await.unwrap();
-    }
+    logged_in_core(
+        &kick,
+        kick_options(&kick, store.clone(), settings.clone()),
+        Recorder::default().sink(),
+    )
+    .await;
     // Today Kick cannot be reached.
     let proxy = Proxy::start(kick.addr.port(), false).await;
     let mut opts = kick_options(&kick, store.clone(), settings.clone());
@@ -192,16 +186,12 @@ async fn a_login_kick_ends_gives_one_prompt_and_a_new_login_works() {
     .unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let rec = Recorder::default();
-    let core = Core::start(
+    let (core, _) = logged_in_core(
+        &kick,
         kick_options(&kick, store.clone(), temp_settings(port)),
         rec.sink(),
     )
-    .await
-    .unwrap();
-    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
-        .await
-        .unwrap();
-    core.login(browser()).await.unwrap();
+    .await;
     tokio::time::sleep(Duration::from_millis(1300)).await;
     // The access token runs out; the poller's refresh is refused.
     control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
@@ -237,16 +227,12 @@ async fn the_relogin_warning_shows_in_the_last_week_and_survives_refreshes() {
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let settings = temp_settings(port);
     {
-        let core = Core::start(
+        let (_core, st) = logged_in_core(
+            &kick,
             kick_options(&kick, store.clone(), settings.clone()),
             Recorder::default().sink(),
         )
-        .await
-        .unwrap();
-        core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
-            .await
-            .unwrap();
-        let st = core.login(browser()).await.unwrap();
+        .await;
         // A fresh login: no warning, Kick's 30 days ahead.
         assert!(st.relogin_warning.is_none());
         let left = st.login_expires_at_ms.unwrap() - chrono::Utc::now().timestamp_millis();
@@ -287,11 +273,7 @@ async fn logout_during_a_slow_refresh_leaves_no_tokens_behind() {
     let mut opts = kick_options(&kick, store.clone(), settings.clone());
     opts.poll.idle_interval = Duration::from_secs(60); // only our call refreshes
     opts.poll.live_interval = Duration::from_secs(60);
-    let core = Core::start(opts, Recorder::default().sink()).await.unwrap();
-    core.save_credentials(&kick.info.client_id, &kick.info.client_secret)
-        .await
-        .unwrap();
-    core.login(browser()).await.unwrap();
+    let (core, _) = logged_in_core(&kick, opts, Recorder::default().sink()).await;
     control(
         &kick,
         "/_fake/faults",

@@ -5,7 +5,8 @@
 
 use kick_api::{KickConfig, RetryPolicy};
 use kick_fake::{FakeConfig, RunningFake};
-use kickstand_core::core::{CoreOptions, ModeChoice};
+use kickstand_core::core::{Core, CoreOptions, ModeChoice};
+use kickstand_core::dto::AppStatus;
 use kickstand_core::events::{CoreEvent, EventSink};
 use kickstand_core::poller::PollConfig;
 use kickstand_core::secrets::{MemoryStore, SecretStore};
@@ -170,6 +171,22 @@ pub fn browser() -> impl FnOnce(&str) -> Result<(), String> + Send {
         });
         Ok(())
     }
+}
+
+/// A core in Kick mode on `opts` (from `kick_options(fake, …)`), the app's
+/// credentials saved and the streamer logged in through the browser
+/// stand-in: where most session tests begin. Returns the login's status.
+pub async fn logged_in_core(
+    fake: &RunningFake,
+    opts: CoreOptions,
+    sink: EventSink,
+) -> (Core, AppStatus) {
+    let core = Core::start(opts, sink).await.unwrap();
+    core.save_credentials(&fake.info.client_id, &fake.info.client_secret)
+        .await
+        .unwrap();
+    let st = core.login(browser()).await.expect("login");
+    (core, st)
 }
 
 pub fn demo_options() -> CoreOptions {
