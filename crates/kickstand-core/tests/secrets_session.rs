@@ -7,7 +7,6 @@
 //!
 //! One test in this binary: it installs the process-wide log subscriber.
 
-use kickstand_core::core::Core;
 use kickstand_core::dto::ChatSendRequest;
 use kickstand_core::events::CoreEvent;
 use kickstand_core::secrets::{MemoryStore, SecretStore};
