@@ -471,7 +471,7 @@ impl Event<'_> {
         if short == "ChatMessageEvent" {
             let data = self.data;
             if let Some(m) = self.message.take().or_else(|| message_escaped(data)) {
-                return Kick::Event(ChatEvent::Message(m));
+                return Kick::Event(ChatEvent::Message(Box::new(m)));
             }
         }
         let mut bytes = std::mem::take(buf).into_bytes();
@@ -998,7 +998,7 @@ mod tests {
             let mut buf = String::new();
             assert_eq!(
                 e.kick(&mut buf),
-                crate::event::Kick::Event(crate::event::ChatEvent::Message(want.clone()))
+                crate::event::Kick::Event(crate::event::ChatEvent::Message(Box::new(want.clone())))
             );
             let frame = format!(
                 r#"{{"event":"App\\Events\\ChatMessageEvent","data":"{body}","channel":"chatrooms.4240.v2"}}"#

@@ -281,7 +281,7 @@ fn status_of(s: &ConnectionState) -> ChatStatus {
 /// Turns a socket event into what the panel shows (None: not shown).
 fn item(ev: ChatEvent, me: &str, notices: &mut u64) -> Option<ChatItem> {
     let text = match ev {
-        ChatEvent::Message(m) => return Some(ChatItem::Line(line(m, me))),
+        ChatEvent::Message(m) => return Some(ChatItem::Line(line(*m, me))),
         ChatEvent::UserBanned {
             username,
             permanent: true,
@@ -409,7 +409,7 @@ mod tests {
     use kick_chat::{ChatMessage, Sender};
 
     fn msg(id: &str, text: &str) -> ChatEvent {
-        ChatEvent::Message(ChatMessage {
+        ChatEvent::Message(Box::new(ChatMessage {
             id: id.into(),
             chatroom_id: 1,
             sender: Sender {
@@ -426,7 +426,7 @@ mod tests {
             created_at: None,
             celebration: None,
             paid_amount: None,
-        })
+        }))
     }
 
     fn ids(b: &ChatBatch) -> Vec<String> {
