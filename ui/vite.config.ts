@@ -1,9 +1,10 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { uplotLazyIntl } from './src/build/uplot-lazy-intl';
 
 export default defineConfig(({ mode }) => ({
-  plugins: [svelte()],
+  plugins: [svelte(), uplotLazyIntl()],
   base: './',
   clearScreen: false,
   server: { port: 5173, strictPort: true },
