@@ -338,8 +338,8 @@ async fn send_lines(
             hub.centrifugo_batched_out.fetch_add(1, Ordering::Relaxed);
         }
         let mut text = String::with_capacity(lines.iter().map(|l| l.as_ref().len() + 1).sum());
-        for l in lines {
-            if !text.is_empty() {
+        for (i, l) in lines.iter().enumerate() {
+            if i > 0 {
                 text.push('\n');
             }
             text.push_str(l.as_ref());

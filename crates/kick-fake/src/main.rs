@@ -3,7 +3,7 @@
 
 // mimalloc, as the app that embeds the fake uses: when the fake feeds a
 // client chat at full speed (the ingest benchmark), glibc's malloc and free
-// were a third of its CPU.
+// were ~30 % of its CPU.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
