@@ -48,8 +48,11 @@ export function uplotLazyIntl() {
   return {
     name: 'uplot-lazy-intl',
     transform(code: string, id: string) {
-      // The module itself only (a `?raw` import of it is its text).
-      if (!/[\\/]node_modules[\\/]uplot[\\/]dist[\\/]uPlot\.esm\.js$/.test(id)) return null;
+      // The module itself only: `vite dev` adds a version query (`?v=…`);
+      // a `?raw` import of it is its text, not code.
+      const [path, query] = id.split('?');
+      if (query !== undefined && !/^v=\w+$/.test(query)) return null;
+      if (!/[\\/]node_modules[\\/]uplot[\\/]dist[\\/]uPlot\.esm\.js$/.test(path)) return null;
       return { code: rewriteUplot(code), map: null };
     },
   };

@@ -2,7 +2,7 @@
 // uPlot's real module text, evaluated with a recording Intl in scope.
 import { describe, expect, it } from 'vitest';
 import source from 'uplot/dist/uPlot.esm.js?raw';
-import { rewriteUplot } from '../build/uplot-lazy-intl';
+import { rewriteUplot, uplotLazyIntl } from '../build/uplot-lazy-intl';
 
 type Loaded = { fmtNum: (v: number) => string; tzDate: (d: Date, tz: string) => Date };
 
@@ -58,5 +58,14 @@ describe('uPlot without Intl at load', () => {
 
   it('a uPlot without the expected lines fails the build loudly', () => {
     expect(() => rewriteUplot(source.replace('const localTz', 'const tzLocal'))).toThrow(/uPlot's module changed/);
+  });
+
+  it("the plugin rewrites uPlot's module as built and as vite dev serves it, nothing else", () => {
+    const { transform } = uplotLazyIntl();
+    const at = '/app/ui/node_modules/uplot/dist/uPlot.esm.js';
+    expect(transform(source, at)?.code).toBe(rewriteUplot(source));
+    expect(transform(source, `${at}?v=d203fb30`)?.code).toBe(rewriteUplot(source));
+    expect(transform(source, `${at}?raw`)).toBeNull();
+    expect(transform(source, '/app/ui/node_modules/uplot/dist/uPlot.cjs.js')).toBeNull();
   });
 });
