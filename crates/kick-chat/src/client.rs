@@ -541,11 +541,22 @@ async fn run(
                     filter: &mut filter,
                     neg: &neg,
                     connected_at: None,
+                    batch: Vec::new(),
                 };
                 let end = tokio::select! {
                     e = connection(plan, &mut ctx, attempt) => e,
                     _ = stopped(&mut stop) => End::Stopped,
                 };
+                // What the connection read before it ended still counts.
+                if !matches!(end, End::Stopped) {
+                    let handed = tokio::select! {
+                        ok = ctx.hand_over() => ok,
+                        _ = stopped(&mut stop) => false,
+                    };
+                    if !handed {
+                        break;
+                    }
+                }
                 let connected_at = ctx.connected_at;
                 if let Some(t) = connected_at {
                     terminal_streak = 0;
@@ -667,39 +678,66 @@ struct Ctx<'a> {
     neg: &'a Negotiator,
     /// When the chat channel was joined.
     connected_at: Option<Instant>,
+    /// Events decoded from the frame being read, in order, not yet handed
+    /// to the receiver: a frame's events go over the channel together
+    /// ([`Ctx::hand_over`]), so a Centrifugo batch of dozens of messages is
+    /// one wait for room, not one per message. Whatever is left here when a
+    /// connection ends is handed over by the run loop.
+    batch: Vec<ChatEvent>,
 }
 
+/// Most events taken from the channel at once (far below its capacity).
+const HAND_OVER: usize = 256;
+
 impl Ctx<'_> {
-    async fn send(&self, ev: ChatEvent) -> bool {
-        self.tx.send(ev).await.is_ok()
+    /// Hands over what is waiting, then `ev`; false when nobody listens.
+    async fn send(&mut self, ev: ChatEvent) -> bool {
+        self.batch.push(ev);
+        self.hand_over().await
     }
 
-    /// One Kick event from either transport, its data as it came; false
-    /// when nobody listens.
-    async fn deliver(&mut self, event: &str, data: Payload<'_>) -> bool {
-        self.deliver_kick(event, ChatEvent::from_kick_payload(event, data))
-            .await
+    /// Hands every waiting event to the receiver, in order, waiting for
+    /// room; false when nobody listens.
+    async fn hand_over(&mut self) -> bool {
+        while !self.batch.is_empty() {
+            let n = self.batch.len().min(HAND_OVER);
+            let Ok(permits) = self.tx.reserve_many(n).await else {
+                self.batch.clear();
+                return false;
+            };
+            for (permit, ev) in permits.zip(self.batch.drain(..n)) {
+                permit.send(ev);
+            }
+        }
+        true
     }
 
-    /// One Kick event already decoded (`event`: its name, for the log).
-    async fn deliver_kick(&mut self, event: &str, kick: Kick) -> bool {
+    /// One Kick event from either transport, its data as it came: into the
+    /// batch.
+    fn accept(&mut self, event: &str, data: Payload<'_>) {
+        self.accept_kick(event, ChatEvent::from_kick_payload(event, data));
+    }
+
+    /// One Kick event already decoded (`event`: its name, for the log):
+    /// into the batch unless the filter holds it back.
+    fn accept_kick(&mut self, event: &str, kick: Kick) {
         let verdict = match kick {
             Kick::Event(ev) => self.filter.event(ev),
             Kick::Gift(g) => self.filter.gift(g, std::time::Instant::now()),
             Kick::Twin => {
                 bump(&self.stats.twins);
-                return true;
+                return;
             }
-            Kick::Ignored => return true,
+            Kick::Ignored => return,
             Kick::Invalid => {
                 bump(&self.stats.malformed);
                 tracing::debug!(event, "skipping an event without its required fields");
-                return true;
+                return;
             }
             Kick::Unknown => {
                 bump(&self.stats.unknown_events);
                 tracing::debug!(event, "skipping an unknown event");
-                return true;
+                return;
             }
         };
         match verdict {
@@ -707,23 +745,18 @@ impl Ctx<'_> {
                 if matches!(ev, ChatEvent::Message(_)) {
                     bump(&self.stats.messages);
                 }
-                self.send(ev).await
+                self.batch.push(ev);
             }
-            Verdict::Duplicate => {
-                bump(&self.stats.duplicates);
-                true
-            }
-            Verdict::Pending => true,
+            Verdict::Duplicate => bump(&self.stats.duplicates),
+            Verdict::Pending => {}
         }
     }
 
+    /// Gift chunks the filter gathered long enough, then the batch.
     async fn flush(&mut self) -> bool {
-        for ev in self.filter.flush(std::time::Instant::now()) {
-            if !self.send(ev).await {
-                return false;
-            }
-        }
-        true
+        let due = self.filter.flush(std::time::Instant::now());
+        self.batch.extend(due);
+        self.hand_over().await
     }
 
     async fn connected(
@@ -866,7 +899,8 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                 // events and anything unusual through serde below.
                 if let Some(e) = fast::pusher_frame(&text) {
                     if !e.event.starts_with("pusher") {
-                        if !ctx.deliver_kick(e.event, e.kick(&mut data_buf)).await {
+                        ctx.accept_kick(e.event, e.kick(&mut data_buf));
+                        if !ctx.hand_over().await {
                             return End::Stopped;
                         }
                         continue;
@@ -915,7 +949,8 @@ async fn pusher(ctx: &mut Ctx<'_>, url: &str, fallback: Option<String>) -> End {
                         }
                     }
                     event => {
-                        if !ctx.deliver(event, frame.data).await {
+                        ctx.accept(event, frame.data);
+                        if !ctx.hand_over().await {
                             return End::Stopped;
                         }
                     }
@@ -1022,10 +1057,8 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                     // pass (crate::fast), its data unescaped into buffers
                     // this connection keeps.
                     if let Some(e) = fast::publication(line) {
-                        if joined.contains(e.channel.unwrap_or_default())
-                            && !ctx.deliver_kick(e.event, e.kick(&mut data_buf)).await
-                        {
-                            return End::Stopped;
+                        if joined.contains(e.channel.unwrap_or_default()) {
+                            ctx.accept_kick(e.event, e.kick(&mut data_buf));
                         }
                         continue;
                     }
@@ -1037,8 +1070,8 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                             cf::RawAddress::Compact(id) => compact.get(id).is_some_and(|c| joined.contains(c)),
                             cf::RawAddress::None => false,
                         };
-                        if ours && !ctx.deliver(&p.event, p.data).await {
-                            return End::Stopped;
+                        if ours {
+                            ctx.accept(&p.event, p.data);
                         }
                         continue;
                     }
@@ -1140,8 +1173,8 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                             match body {
                                 PushBody::Publication { event, data } => {
                                     // Only channels we joined count.
-                                    if channel.is_some_and(|c| joined.contains(&c)) && !ctx.deliver(&event, Payload::Json(data)).await {
-                                        return End::Stopped;
+                                    if channel.is_some_and(|c| joined.contains(&c)) {
+                                        ctx.accept(&event, Payload::Json(data));
                                     }
                                 }
                                 PushBody::Unsubscribe { code, reason } => {
@@ -1161,6 +1194,11 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                             }
                         }
                     }
+                }
+                // The frame's events together (a batch of publications is
+                // one frame).
+                if !ctx.hand_over().await {
+                    return End::Stopped;
                 }
             }
             res = async { refreshing.as_mut().expect("guarded").await }, if refreshing.is_some() => {

@@ -365,6 +365,53 @@ async fn reconnect_codes_reconnect_and_terminal_codes_wait_long_as_a_new_client(
     assert_eq!(h.stats.get(&h.stats.connects), 8);
 }
 
+/// A frame's events go to the receiver together; a frame that ends the
+/// connection (here: messages, then a `disconnect` push, in one frame)
+/// still delivers what came before the end, and before the reconnect.
+#[tokio::test]
+async fn messages_in_the_frame_that_ends_the_connection_still_arrive_first() {
+    let fake = fake().await;
+    let (h, mut rx) = centrifugo_client(&fake).await;
+    let room = format!("chatrooms.{}.v2", fake.info.chatroom_id);
+    let publication = |id: &str| {
+        let data = json!({
+            "id": id, "chatroom_id": fake.info.chatroom_id, "content": "last words",
+            "type": "message", "created_at": "2026-12-07T20:00:00+00:00",
+            "sender": {"id": 1, "username": "a", "slug": "a", "identity": {"color": "#fff", "badges": []}},
+        });
+        json!({"push": {"channel": room, "pub": {"data": {
+            "event": "App\\Events\\ChatMessageEvent", "data": data.to_string(),
+        }}}})
+        .to_string()
+    };
+    let text = [
+        publication("before-1"),
+        publication("before-2"),
+        json!({"push": {"disconnect": {"code": 3001, "reason": "shutdown"}}}).to_string(),
+        publication("after"),
+    ]
+    .join("\n");
+    ok(&control(&fake, "/_fake/centrifugo/raw", json!({ "text": text })).await);
+    let mut seen = Vec::new();
+    loop {
+        let ev = next_where(&mut rx, "the messages, then the reconnect", |e| {
+            reconnecting(e) || matches!(e, ChatEvent::Message(_))
+        })
+        .await;
+        match ev {
+            ChatEvent::Message(m) => seen.push(m.id),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        ["before-1", "before-2"],
+        "in order, before the reconnect; nothing after the end"
+    );
+    connected(&mut rx, &fake).await;
+    assert_eq!(h.stats.get(&h.stats.messages), 2);
+}
+
 #[tokio::test]
 async fn terminal_refusals_in_a_row_never_loop_tightly() {
     let fake = fake().await;
