@@ -398,7 +398,26 @@ pub fn parse_frame(text: &str) -> Vec<Result<Incoming, LineError>> {
 /// The lines of a frame (a server may batch several, `\n`-separated),
 /// blank ones skipped.
 pub fn frame_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split('\n').filter(|l| !l.trim().is_empty())
+    // `split('\n')` with a SIMD search: core's byte search was 4 % of the
+    // client in a Centrifugo flood.
+    let mut rest = Some(text);
+    std::iter::from_fn(move || loop {
+        let t = rest?;
+        let line = match memchr::memchr(b'\n', t.as_bytes()) {
+            // Cut at an ASCII byte: on a char boundary.
+            Some(i) => {
+                rest = Some(&t[i + 1..]);
+                &t[..i]
+            }
+            None => {
+                rest = None;
+                t
+            }
+        };
+        if !line.trim().is_empty() {
+            return Some(line);
+        }
+    })
 }
 
 /// What a close code (frame or `disconnect` push) asks of the client
@@ -478,6 +497,23 @@ mod tests {
         assert_eq!(v["subscribe"]["flag"], 1);
         let v: Value = serde_json::from_str(&refresh(9, "t2")).unwrap();
         assert_eq!(v["refresh"]["token"], "t2");
+    }
+
+    #[test]
+    fn lines_are_split_at_newlines_and_blank_ones_dropped() {
+        for text in [
+            "",
+            "\n",
+            "a",
+            "a\n",
+            "\na",
+            "a\n\n \t\nb",
+            " a \nb\n\n",
+            "é\nü\n",
+        ] {
+            let want: Vec<&str> = text.split('\n').filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(frame_lines(text).collect::<Vec<_>>(), want, "{text:?}");
+        }
     }
 
     #[test]
