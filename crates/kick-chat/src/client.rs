@@ -686,7 +686,7 @@ struct Ctx<'a> {
     batch: Vec<ChatEvent>,
 }
 
-/// Most events taken from the channel at once (far below its capacity).
+/// Most events handed over with one reservation of room in the channel.
 const HAND_OVER: usize = 256;
 
 impl Ctx<'_> {
@@ -700,7 +700,8 @@ impl Ctx<'_> {
     /// room; false when nobody listens.
     async fn hand_over(&mut self) -> bool {
         while !self.batch.is_empty() {
-            let n = self.batch.len().min(HAND_OVER);
+            // (`reserve_many` refuses more than the channel can hold.)
+            let n = self.batch.len().min(HAND_OVER).min(self.tx.max_capacity());
             let Ok(permits) = self.tx.reserve_many(n).await else {
                 self.batch.clear();
                 return false;
