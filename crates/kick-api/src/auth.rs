@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
-use crate::secret::Secret;
 use crate::token::{NoopSink, TokenKind, TokenSet, TokenSink};
+use kickstand_secret::Secret;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

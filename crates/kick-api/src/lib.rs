@@ -6,7 +6,7 @@
 //! Modules are layered; each imports only from the layers before it (a test,
 //! `tests/layers.rs`, fails on an upward import or a cycle):
 //!
-//! 1. leaves: [`error`], [`secret`], [`de`], [`ids`], [`config`], [`scopes`],
+//! 1. leaves: [`error`], [`de`], [`ids`], [`config`], [`scopes`],
 //!    [`token`] (token sets and sinks), [`models`] (shared models);
 //! 2. [`transport`]: the reqwest client, [`ApiRequest`], envelope decoding,
 //!    Kick's error messages;
@@ -27,7 +27,6 @@ pub mod loopback;
 pub mod models;
 pub mod oauth;
 pub mod scopes;
-pub mod secret;
 pub mod token;
 pub mod transport;
 pub mod webhook;
@@ -37,8 +36,9 @@ pub use client::KickClient;
 pub use config::{KickConfig, RequestObserver, RetryPolicy};
 pub use error::{Error, NetworkKind, Result};
 pub use ids::*;
+/// The redacting wrapper for tokens and the client secret (shared with the OBS link).
+pub use kickstand_secret::Secret;
 pub use loopback::LoopbackListener;
 pub use oauth::{AuthorizationRequest, Introspection, OAuthClient, TokenHint};
-pub use secret::Secret;
 pub use token::{NoopSink, TokenKind, TokenSet, TokenSink};
 pub use transport::{ApiRequest, ApiResponse, AuthMode, RetryClass};

@@ -21,8 +21,8 @@
 
 use crate::error::{Error, Result};
 use crate::oauth::OAuthClient;
-use crate::secret::Secret;
 use crate::token::TokenSet;
+use kickstand_secret::Secret;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;

@@ -30,9 +30,9 @@
 
 use crate::config::KickConfig;
 use crate::error::{Error, Result};
-use crate::secret::Secret;
 use crate::token::{TokenKind, TokenSet};
 use crate::transport::{build_http, decode, kick_message, network_error};
+use kickstand_secret::Secret;
 use oauth2::basic::{
     BasicRevocationErrorResponse, BasicTokenIntrospectionResponse, BasicTokenType,
 };

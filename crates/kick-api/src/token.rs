@@ -2,8 +2,8 @@
 //! application: what a grant returns ([`TokenSet`]) and where new token sets
 //! are persisted ([`TokenSink`]).
 
-use crate::secret::Secret;
 use chrono::{DateTime, Utc};
+use kickstand_secret::Secret;
 use std::time::Duration;
 
 /// Whose token this is.

@@ -12,9 +12,7 @@ use std::path::Path;
 /// The layers, first to last. A module may use modules of its own layer and
 /// of earlier ones, never of a later one.
 const LAYERS: &[&[&str]] = &[
-    &[
-        "error", "secret", "de", "ids", "config", "scopes", "token", "models",
-    ],
+    &["error", "de", "ids", "config", "scopes", "token", "models"],
     &["transport"],
     &["oauth"],
     &["auth"],

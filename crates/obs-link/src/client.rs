@@ -8,10 +8,10 @@
 
 use crate::error::{scrub, ObsError, Stage};
 use crate::protocol::{self, close_code, event_subscription, Incoming, Response, RPC_VERSION};
-use crate::secret::Secret;
 use crate::types::{KickIngest, ObsEvent, SceneList, ServerInfo, StreamService, StreamStatus};
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use kickstand_secret::Secret;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::net::IpAddr;

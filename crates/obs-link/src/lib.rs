@@ -62,14 +62,14 @@ pub mod error;
 pub mod health;
 pub mod process;
 pub mod protocol;
-pub mod secret;
 pub mod service;
 pub mod types;
 
 pub use client::{CloseInfo, ObsClient, ObsConfig, DEFAULT_HOST, DEFAULT_PORT};
 pub use error::{ErrorInfo, ObsError, Stage};
 pub use health::{arrival, Arrival, HealthMeter, StreamHealth};
-pub use secret::Secret;
+/// The redacting wrapper for the OBS password, the stream key and the ingest URL (shared with the Kick client).
+pub use kickstand_secret::Secret;
 pub use service::{backoff, EventSink, LinkEvent, LinkOptions, LinkState, ObsLink, OutputPhase};
 pub use types::{
     check_key, read_back, KeyCheck, KickIngest, ObsEvent, OutputState, ReadBack, SceneList,

@@ -1,7 +1,7 @@
 //! Typed views of what OBS answers, and the comparisons Kickstand makes on
 //! them (stale key, read-back after set-up) without showing a secret.
 
-use crate::secret::{ct_eq, Secret};
+use kickstand_secret::{ct_eq, Secret};
 use serde::Serialize;
 use serde_json::Value;
 

@@ -273,19 +273,16 @@ impl Core {
     /// The password: in memory once read, else from the keyring.
     async fn obs_password(&self) -> Option<obs_link::Secret> {
         let cached = self.inner.obs_password.lock().unwrap().clone();
-        let pw = match cached {
-            Some(p) => Some(p),
-            None => {
-                let store = self.inner.opts.store.clone();
-                let stored = keyring(&store, |s| s.get(secrets::OBS_PASSWORD))
-                    .await
-                    .ok()
-                    .flatten();
-                *self.inner.obs_password.lock().unwrap() = stored.clone();
-                stored
-            }
-        };
-        pw.map(|p| obs_link::Secret::new(p.expose()))
+        if cached.is_some() {
+            return cached;
+        }
+        let store = self.inner.opts.store.clone();
+        let stored = keyring(&store, |s| s.get(secrets::OBS_PASSWORD))
+            .await
+            .ok()
+            .flatten();
+        *self.inner.obs_password.lock().unwrap() = stored.clone();
+        stored
     }
 
     fn on_obs(&self, e: LinkEvent) {
@@ -355,10 +352,7 @@ impl Core {
     /// Kick's ingest for OBS, as secrets (never shown, never logged).
     async fn kick_ingest(&self) -> AppResult<KickIngest> {
         let (url, key) = self.fetch_stream_key().await?;
-        Ok(KickIngest {
-            server: obs_link::Secret::new(url.expose()),
-            key: obs_link::Secret::new(key.expose()),
-        })
+        Ok(KickIngest { server: url, key })
     }
 
     /// Writes Kick's ingest URL (exactly as Kick gives it) and key into OBS's

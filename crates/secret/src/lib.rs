@@ -1,12 +1,13 @@
-//! A redacting wrapper for the OBS WebSocket password, Kick's stream key and
-//! Kick's ingest URL (API.md §6 says to treat both URL and key as secrets).
+//! A redacting wrapper for every secret Kickstand holds: Kick's tokens and
+//! client secret, the stream key and ingest URL (API.md §6 says to treat
+//! both as secrets), the OBS WebSocket password.
 //!
-//! The same contract as `kick_api::Secret` (this crate does not depend on the
-//! Kick client): `Debug` and `Display` print `<redacted>`, the type is not
-//! `Serialize` (a compile error, not a runtime surprise), the memory is zeroed
-//! on drop, and the only way to the value is [`Secret::expose`], so every
-//! place that reveals a secret is greppable. The app converts with
-//! `obs_link::Secret::new(kick_secret.expose())`.
+//! `Secret` prints `<redacted>` in `Debug` and `Display`, is not `Serialize`
+//! (a compile error, not a runtime surprise), compares in constant time and
+//! zeroes its memory on drop. The only way to the value is
+//! [`Secret::expose`], so every place that reveals a secret is greppable.
+//! `kick_api::Secret` and `obs_link::Secret` are this type: the Kick client
+//! and the OBS link share it without depending on each other.
 
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -20,8 +21,9 @@ impl Secret {
         Secret(value.into())
     }
 
-    /// The secret value. Call only where it must leave the process (the
-    /// frame that carries it to OBS, the auth hash).
+    /// The secret value. Call only where the value must leave the process
+    /// (an HTTP header or form field, the keyring, the frame that carries it
+    /// to OBS, the one reveal command).
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -38,7 +40,7 @@ impl Secret {
 }
 
 /// Constant-time equality of two strings' bytes (length excepted).
-pub(crate) fn ct_eq(a: &str, b: &str) -> bool {
+pub fn ct_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
@@ -105,5 +107,12 @@ mod tests {
         assert!(!Secret::new("abc").matches(&Secret::new("abd")));
         assert!(!Secret::new("abc").matches(&Secret::new("abcd")));
         assert!(Secret::new("") == Secret::new(""));
+        assert!(Secret::new("abc") != Secret::new("abd"));
+    }
+
+    #[test]
+    fn deserializes_from_a_json_string() {
+        let s: Secret = serde_json::from_str(r#""tok_123""#).unwrap();
+        assert_eq!(s.expose(), "tok_123");
     }
 }
