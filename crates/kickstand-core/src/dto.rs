@@ -135,6 +135,7 @@ pub struct LiveEntry {
 /// Pushed by the live poller (event `kickstand://live`) whenever something changed.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct LiveSnapshot {
+    /// The own channel; while Kick cannot be asked (`problem`), as last seen.
     pub own: Option<LiveEntry>,
     pub watchlist: Vec<WatchEntry>,
     /// Current poll interval, milliseconds.
@@ -148,7 +149,8 @@ pub struct LiveSnapshot {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct WatchEntry {
     pub slug: String,
-    /// `None` until the slug was resolved at Kick.
+    /// `None` until Kick first answered for the channel; while Kick cannot
+    /// be asked (`problem`), what it said last (never a guessed "offline").
     pub live: Option<LiveEntry>,
     /// Set when the slug could not be resolved (e.g. no such channel).
     pub error: Option<String>,

@@ -223,6 +223,11 @@ struct PollState {
     resolved: HashMap<String, Result<Resolved, String>>,
     last_channel: Option<ChannelView>,
     last_ok_ms: Option<i64>,
+    /// What the last successful livestreams request said of each watched
+    /// channel: shown while Kick cannot be asked (a 429, a network fault),
+    /// so a failed poll never turns live channels "offline" (and the next
+    /// good one would then announce them as going live).
+    last_live: HashMap<kick_api::UserId, LiveEntry>,
 }
 
 async fn poll_once<S: LiveSource>(
@@ -294,24 +299,24 @@ async fn poll_once<S: LiveSource>(
         }
     };
 
+    if let Some(m) = &live {
+        // Kick answered for every id asked: one it left out is offline.
+        for r in state.resolved.values().flatten() {
+            if ids.contains(&r.user_id) {
+                let entry = m.get(&r.user_id).cloned().unwrap_or_else(|| offline(r));
+                state.last_live.insert(r.user_id, entry);
+            }
+        }
+        state.last_live.retain(|id, _| ids.contains(id));
+    }
+
     let watchlist = slugs
         .iter()
         .map(|slug| match state.resolved.get(&slug.to_lowercase()) {
             Some(Ok(r)) => WatchEntry {
                 slug: r.slug.clone(),
-                live: Some(match live.as_ref().and_then(|m| m.get(&r.user_id)) {
-                    Some(e) => e.clone(),
-                    None => LiveEntry {
-                        slug: r.slug.clone(),
-                        display_name: r.display_name.clone(),
-                        avatar_url: r.avatar_url.clone(),
-                        is_live: false,
-                        viewer_count: 0,
-                        started_at_ms: None,
-                        title: String::new(),
-                        category: None,
-                    },
-                }),
+                // Unknown (None) until Kick first answers for this channel.
+                live: state.last_live.get(&r.user_id).cloned(),
                 error: None,
             },
             Some(Err(msg)) => WatchEntry {
@@ -327,16 +332,20 @@ async fn poll_once<S: LiveSource>(
         })
         .collect::<Vec<_>>();
 
-    let own = channel.as_ref().map(|c| LiveEntry {
-        slug: c.slug.clone(),
-        display_name: c.display_name.clone(),
-        avatar_url: c.avatar_url.clone(),
-        is_live: c.is_live,
-        viewer_count: c.viewer_count,
-        started_at_ms: c.started_at_ms,
-        title: c.title.clone(),
-        category: c.category.as_ref().map(|c| c.name.clone()),
-    });
+    // The own channel as last seen while Kick cannot be asked.
+    let own = channel
+        .as_ref()
+        .or(state.last_channel.as_ref())
+        .map(|c| LiveEntry {
+            slug: c.slug.clone(),
+            display_name: c.display_name.clone(),
+            avatar_url: c.avatar_url.clone(),
+            is_live: c.is_live,
+            viewer_count: c.viewer_count,
+            started_at_ms: c.started_at_ms,
+            title: c.title.clone(),
+            category: c.category.as_ref().map(|c| c.name.clone()),
+        });
     let outcome = match &problem {
         Some((o, _)) => *o,
         None => Outcome::Ok {
@@ -357,6 +366,20 @@ async fn poll_once<S: LiveSource>(
         updated_at_ms: state.last_ok_ms,
     };
     (snapshot, outcome, channel)
+}
+
+/// A watched channel Kick did not list as live.
+fn offline(r: &Resolved) -> LiveEntry {
+    LiveEntry {
+        slug: r.slug.clone(),
+        display_name: r.display_name.clone(),
+        avatar_url: r.avatar_url.clone(),
+        is_live: false,
+        viewer_count: 0,
+        started_at_ms: None,
+        title: String::new(),
+        category: None,
+    }
 }
 
 /// Watched channels that were offline in `prev` and are live in `next`.

@@ -307,6 +307,55 @@ async fn demo_poller_pushes_live_changes_and_watchlist() {
         |e| matches!(e, CoreEvent::WentLive(l) if l.slug.eq_ignore_ascii_case("nightowlnina")),
     )
     .await;
+
+    // Kick answers nothing for a while (every request a 500): the polls
+    // report the problem and keep what was last seen. Nina stays live, not
+    // "offline", and the own channel stays too; once Kick answers again
+    // nobody is announced as going live a second time.
+    let nina_live = |s: &kickstand_core::dto::LiveSnapshot| {
+        s.watchlist.iter().any(|w| {
+            w.live
+                .as_ref()
+                .is_some_and(|l| l.slug.eq_ignore_ascii_case("nightowlnina") && l.is_live)
+        })
+    };
+    let went = || {
+        rec.all()
+            .iter()
+            .filter(|e| matches!(e, CoreEvent::WentLive(_)))
+            .count()
+    };
+    let before = went();
+    fake.state.faults.set(kick_fake::faults::FaultSettings {
+        rate_500: 1.0,
+        ..Default::default()
+    });
+    let n = rec.len();
+    let ev = rec
+        .wait_for_after(
+            n,
+            "a poll Kick did not answer",
+            |e| matches!(e, CoreEvent::Live(s) if s.problem.is_some()),
+        )
+        .await;
+    let CoreEvent::Live(s) = ev else {
+        unreachable!()
+    };
+    assert!(nina_live(&s), "a failed poll showed nina offline: {s:?}");
+    assert!(s.own.as_ref().is_some_and(|o| o.is_live), "{s:?}");
+    fake.state.faults.set(Default::default());
+    let n = rec.len();
+    rec.wait_for_after(
+        n,
+        "Kick answering again",
+        |e| matches!(e, CoreEvent::Live(s) if s.problem.is_none() && nina_live(s)),
+    )
+    .await;
+    assert_eq!(
+        went(),
+        before,
+        "a recovered poll announced a channel that was live all along"
+    );
 }
 
 #[tokio::test]

@@ -355,6 +355,7 @@ export type LiveEvent = LiveSnapshot;
 
 /**  Pushed by the live poller (event `kickstand://live`) whenever something changed. */
 export type LiveSnapshot = {
+	/**  The own channel; while Kick cannot be asked (`problem`), as last seen. */
 	own: LiveEntry | null,
 	watchlist: WatchEntry[],
 	/**  Current poll interval, milliseconds. */
@@ -606,7 +607,10 @@ export type ViewerSample = {
 
 export type WatchEntry = {
 	slug: string,
-	/**  `None` until the slug was resolved at Kick. */
+	/**
+	 *  `None` until Kick first answered for the channel; while Kick cannot
+	 *  be asked (`problem`), what it said last (never a guessed "offline").
+	 */
 	live: LiveEntry | null,
 	/**  Set when the slug could not be resolved (e.g. no such channel). */
 	error: string | null,
