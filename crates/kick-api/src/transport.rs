@@ -216,9 +216,50 @@ pub fn kick_message(body: &[u8]) -> String {
     if text.is_empty() {
         return "no details given".to_owned();
     }
-    let mut out: String = text.chars().take(200).collect();
-    if text.chars().count() > 200 {
+    // A gateway's or Cloudflare's page in front of Kick: its title (or its
+    // text) in words, never its markup.
+    if text.starts_with('<') {
+        let lower = text.to_ascii_lowercase();
+        let title = lower
+            .find("<title>")
+            .map(|i| i + "<title>".len())
+            .and_then(|a| Some(a..a + lower[a..].find("</title>")?))
+            .map(|r| text[r].to_owned());
+        let words = title.unwrap_or_else(|| strip_tags(text));
+        let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+        return match words.is_empty() {
+            true => "a web page instead of Kick's answer".to_owned(),
+            false => format!(
+                "a web page instead of Kick's answer (“{}”)",
+                clip(&words, 80)
+            ),
+        };
+    }
+    clip(text, 200)
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
         out.push('…');
+    }
+    out
+}
+
+/// The text between a page's tags.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                out.push(' ');
+            }
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
     }
     out
 }
@@ -335,7 +376,17 @@ mod tests {
         );
         assert_eq!(
             kick_message(b"<html>Bad gateway</html>"),
-            "<html>Bad gateway</html>"
+            "a web page instead of Kick's answer (“Bad gateway”)"
+        );
+        assert_eq!(
+            kick_message(
+                b"<!DOCTYPE html><html><head><TITLE>Just a moment...</TITLE></head><body>x</body></html>"
+            ),
+            "a web page instead of Kick's answer (“Just a moment...”)"
+        );
+        assert_eq!(
+            kick_message(b"<html><body></body></html>"),
+            "a web page instead of Kick's answer"
         );
         assert_eq!(kick_message(b""), "no details given");
     }

@@ -28,6 +28,10 @@ pub struct FaultSettings {
     pub retry_after_secs: Option<u64>,
     /// Added to every OAuth token request (a slow refresh, for races).
     pub token_latency_ms: u64,
+    /// Every OAuth token request is answered with this status until it is
+    /// cleared: Kick's login server failing (5xx, an HTML gateway page) or
+    /// limiting (429), while the API may still work.
+    pub token_status: Option<u16>,
 }
 
 #[derive(Default, Debug)]

@@ -524,9 +524,18 @@ fn issue_user_pair(
 }
 
 async fn token(State(fake): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let delay = fake.faults.get().token_latency_ms;
-    if delay > 0 {
-        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    let faults = fake.faults.get();
+    if faults.token_latency_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(faults.token_latency_ms)).await;
+    }
+    if let Some(status) = faults.token_status {
+        // What a gateway in front of Kick's login server answers: a page,
+        // not OAuth's JSON error.
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        let page = format!(
+            "<html><head><title>{status}</title></head><body><h1>{status}</h1></body></html>"
+        );
+        return (status, [(header::CONTENT_TYPE, "text/html")], page).into_response();
     }
     match token_inner(&fake, &headers, &body) {
         Ok(r) => r,

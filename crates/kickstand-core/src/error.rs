@@ -166,6 +166,16 @@ impl From<kick_api::Error> for AppError {
                 ErrorCode::KickError,
                 format!("Kick answered in an unexpected format ({endpoint}, field {path})."),
             ),
+            // Kick's login server busy or failing is not a refused login: a
+            // stored login is kept and retried (the restore, the poller).
+            E::OAuth { status: Some(429), .. } => AppError::new(
+                ErrorCode::RateLimited,
+                "Kick's login server is limiting how fast we can ask. Kickstand will retry shortly.",
+            ),
+            E::OAuth { status: Some(status @ 500..=599), .. } => AppError::new(
+                ErrorCode::KickUnavailable,
+                format!("Kick's login server is having trouble (server error {status}). Your login is kept; Kickstand will retry."),
+            ),
             E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
         }
     }

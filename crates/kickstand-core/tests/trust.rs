@@ -1,6 +1,7 @@
 //! Trust: what the window shows is always the streamer's real channel.
 //! The paths a person takes between features, against fake Kicks on
-//! 127.0.0.1: the demo, then a real account; a start while Kick is away;
+//! 127.0.0.1: the demo, then a real account; a start while Kick is away
+//! or its login server fails;
 //! a login Kick ends; the 30-day warning; logout racing a refresh; a
 //! forged login callback; logout while a login waits for the browser.
 
@@ -163,6 +164,69 @@ async fn a_start_while_kick_is_away_restores_when_kick_returns() {
 
     // Kick is back: the session returns by itself.
     proxy.set_up(true);
+    let st = wait_status(&core, "logged in again", |s| {
+        s.phase == SessionPhase::LoggedIn
+    })
+    .await;
+    assert_eq!(st.user.unwrap().name, "DemoStreamer");
+    assert!(st.problem.is_none());
+    core.channel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_start_while_kicks_login_server_fails_keeps_the_login_and_retries() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    logged_in_core(
+        &kick,
+        kick_options(&kick, store.clone(), settings.clone()),
+        Recorder::default().sink(),
+    )
+    .await;
+    // Overnight the access token expired; this morning Kick's login server
+    // answers 503 (the API itself is up), later 429.
+    // (The login server fails first: yesterday's core, still polling,
+    // must not renew the tokens before the restart.)
+    control(
+        &kick,
+        "/_fake/faults",
+        serde_json::json!({"token_status": 503}),
+    )
+    .await;
+    control(&kick, "/_fake/tokens/expire", serde_json::json!({})).await;
+    let mut opts = kick_options(&kick, store.clone(), settings.clone());
+    opts.restore_backoff = (Duration::from_millis(100), Duration::from_millis(300));
+    let core = Core::launch(opts, Recorder::default().sink());
+    let st = wait_status(&core, "retrying after a 503", |s| {
+        s.phase == SessionPhase::Restoring && s.problem.is_some()
+    })
+    .await;
+    let problem = st.problem.unwrap();
+    assert!(
+        problem.contains("login server is having trouble (server error 503)")
+            && problem.contains("Retrying in"),
+        "{problem}"
+    );
+    control(
+        &kick,
+        "/_fake/faults",
+        serde_json::json!({"token_status": 429}),
+    )
+    .await;
+    wait_status(&core, "retrying after a 429", |s| {
+        s.phase == SessionPhase::Restoring
+            && s.problem.as_deref().is_some_and(|p| p.contains("busy"))
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(core.status().phase, SessionPhase::Restoring);
+    // The stored login is kept, not thrown away.
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_some());
+
+    // Kick's login server is back: the session returns by itself.
+    control(&kick, "/_fake/faults", serde_json::json!({})).await;
     let st = wait_status(&core, "logged in again", |s| {
         s.phase == SessionPhase::LoggedIn
     })

@@ -554,6 +554,15 @@ impl Core {
             Err(e) if matches!(e.code, ErrorCode::KickUnavailable | ErrorCode::RateLimited) => {
                 Restore::Retry(match e.code {
                     ErrorCode::RateLimited => "Kick is busy.".to_owned(),
+                    // Kick answered with a 5xx: say so (its first sentence),
+                    // not that it could not be reached.
+                    _ if e.message.contains("server error") => e
+                        .message
+                        .split_inclusive(". ")
+                        .next()
+                        .unwrap_or(&e.message)
+                        .trim_end()
+                        .to_owned(),
                     _ => "Kick is unreachable.".to_owned(),
                 })
             }
