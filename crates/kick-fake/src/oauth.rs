@@ -107,6 +107,9 @@ pub struct OAuthState {
     pub extra_redirect_uris: Vec<String>,
     /// The last authorize request and what became of it (debugging aid).
     pub last_authorize: Option<Value>,
+    /// Who approves the next logins (`/_fake/oauth/user`): the streamer
+    /// when unset. Another account on the same machine, for tests.
+    pub login_user: Option<u64>,
 }
 
 impl OAuthState {
@@ -190,6 +193,24 @@ pub fn control_routes() -> Router<AppState> {
             get(control_list_redirects).post(control_add_redirect),
         )
         .route("/_fake/oauth/last-authorize", get(control_last_authorize))
+        .route("/_fake/oauth/user", post(control_login_user))
+}
+
+#[derive(Deserialize)]
+struct LoginUser {
+    user_id: Option<u64>,
+}
+
+/// Who approves the next logins (`{"user_id": null}`: the streamer again).
+async fn control_login_user(State(fake): State<AppState>, Json(u): Json<LoginUser>) -> Json<Value> {
+    let mut world = fake.world.lock().unwrap();
+    if let Some(id) = u.user_id {
+        if !world.users.contains_key(&id) {
+            return Json(json!({"ok": false, "error": "no such user"}));
+        }
+    }
+    world.oauth.login_user = u.user_id;
+    Json(json!({"ok": true}))
 }
 
 // ----- parameters -----
@@ -346,14 +367,16 @@ fn approve(fake: &Fake, p: PendingAuthorize) -> Response {
     let code = opaque_token();
     let expires_at = Instant::now() + fake.config.code_ttl;
     let target = redirect_with(&p.redirect_uri, &[("code", &code), ("state", &p.state)]);
-    fake.world.lock().unwrap().oauth.codes.insert(
+    let mut world = fake.world.lock().unwrap();
+    let user_id = world.oauth.login_user.unwrap_or(crate::world::STREAMER_ID);
+    world.oauth.codes.insert(
         code,
         AuthCode {
             client_id: p.client_id,
             redirect_uri: p.redirect_uri,
             code_challenge: p.code_challenge,
             scopes: p.scopes,
-            user_id: crate::world::STREAMER_ID,
+            user_id,
             expires_at,
             used: false,
             issued_access: None,
@@ -406,12 +429,10 @@ async fn decision(State(fake): State<AppState>, body: Bytes) -> Response {
 }
 
 fn consent_page(fake: &Fake, request_id: &str, scopes: &[String]) -> String {
-    let user = fake
-        .world
-        .lock()
-        .unwrap()
+    let world = fake.world.lock().unwrap();
+    let user = world
         .users
-        .get(&crate::world::STREAMER_ID)
+        .get(&world.oauth.login_user.unwrap_or(crate::world::STREAMER_ID))
         .map(|u| u.name.clone())
         .unwrap_or_else(|| "streamer".into());
     let items: String = scopes

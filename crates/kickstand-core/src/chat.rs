@@ -185,6 +185,14 @@ impl ChatService {
         self.handle.stop();
     }
 
+    /// The socket gave up by itself (chat shows "Off" with the reason).
+    pub fn stopped(&self) -> bool {
+        matches!(
+            self.shared.lock().unwrap().log.status,
+            ChatStatus::Off { .. }
+        )
+    }
+
     /// A new stream: the newest [`FIRST_PAGE`] messages first, then every
     /// batch after it.
     pub fn attach(&self, mut sub: ChatSubscriber) {

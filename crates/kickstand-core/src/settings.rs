@@ -16,8 +16,10 @@ pub struct Settings {
     /// Watched channels by slug, in the order the streamer added them.
     pub watchlist: Vec<String>,
     pub loopback_port: u16,
-    /// The own chat room id for the unofficial chat socket (Kick mode).
-    pub chat_chatroom_id: Option<u64>,
+    /// The own chat room id for the unofficial chat socket, typed by the
+    /// streamer when Kick's lookup failed: per Kick account (user id → room
+    /// id), so another account on this machine never gets this one's chat.
+    pub chat_rooms: std::collections::BTreeMap<u64, u64>,
     /// Another Pusher host/app for the chat socket (full URL with
     /// `/app/{key}?protocol=7`); Kick's current one when unset.
     pub chat_url: Option<String>,
@@ -44,7 +46,7 @@ impl Default for Settings {
         Settings {
             watchlist: Vec::new(),
             loopback_port: DEFAULT_LOOPBACK_PORT,
-            chat_chatroom_id: None,
+            chat_rooms: Default::default(),
             chat_url: None,
             chat_transport: Default::default(),
             chat_enabled: true,

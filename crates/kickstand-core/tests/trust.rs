@@ -1,9 +1,10 @@
 //! Trust: what the window shows is always the streamer's real channel.
 //! The paths a person takes between features, against fake Kicks on
-//! 127.0.0.1: the demo, then a real account; a start while Kick is away
-//! or its login server fails;
-//! a login Kick ends; the 30-day warning; logout racing a refresh; a
-//! forged login callback; logout while a login waits for the browser.
+//! 127.0.0.1: the demo, then a real account; a second account on the
+//! machine; chat that stopped by itself; a start while Kick is away or its
+//! login server fails; a login Kick ends; the 30-day warning; logout racing
+//! a refresh; a forged login callback; logout while a login waits for the
+//! browser.
 
 use kick_fake::social::{chatter, post_message, CHATTER_ID_BASE};
 use kick_fake::{FakeConfig, STREAMER_ID};
@@ -124,6 +125,132 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
         .bans
         .contains_key(&(STREAMER_ID, viewer)));
     assert!(demo.state.world.lock().unwrap().social.bans.is_empty());
+}
+
+/// A batch holds a line saying `marker`.
+fn says(b: &kickstand_core::dto::ChatBatch, marker: &str) -> bool {
+    b.items.iter().any(|i| {
+        matches!(i, ChatItem::Line(l) if l.spans.iter().any(
+            |s| matches!(s, kickstand_core::dto::ChatSpan::Text { text } if text == marker),
+        ))
+    })
+}
+
+/// A line said in a chat room, as the panel shows it.
+fn said_in(stream: &ChatStream, marker: &str) -> bool {
+    stream.lines().iter().any(|l| {
+        l.spans
+            .iter()
+            .any(|s| matches!(s, kickstand_core::dto::ChatSpan::Text { text } if text == marker))
+    })
+}
+
+#[tokio::test]
+async fn a_second_account_on_the_machine_gets_its_own_chat_room() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let (core, _) = logged_in_core(
+        &kick,
+        kick_options(&kick, store, temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await;
+    let (room_a, nina) = {
+        let w = kick.state.world.lock().unwrap();
+        let a = w
+            .channels
+            .values()
+            .find(|c| c.broadcaster_user_id == STREAMER_ID)
+            .unwrap()
+            .chatroom_id;
+        let b = w.channel_by_slug("nightowlnina").unwrap();
+        (a, b.broadcaster_user_id)
+    };
+    // Streamer A is logged in; Kick's chat room lookup failed for them, so
+    // they typed their room id (kept in the settings for their next login).
+    let a = ChatStream::default();
+    core.chat_start(Some(room_a), a.subscriber()).await.unwrap();
+    a.connected().await;
+    core.logout().await.unwrap();
+
+    // Streamer B logs in on the same machine.
+    control(
+        &kick,
+        "/_fake/oauth/user",
+        serde_json::json!({"user_id": nina}),
+    )
+    .await;
+    core.login(browser()).await.unwrap();
+    assert_eq!(core.status().user.unwrap().user_id.0, nina);
+    let b = ChatStream::default();
+    core.chat_start(None, b.subscriber()).await.unwrap();
+    b.connected().await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
+    let in_a = format!("in A's room {}", rand_suffix());
+    let in_b = format!("in B's room {}", rand_suffix());
+    post_message(&kick.state, STREAMER_ID, &chatter(2), &in_a, None);
+    post_message(&kick.state, nina, &chatter(3), &in_b, None);
+    b.wait_for("B's own chat", |x| says(x, &in_b)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!said_in(&b, &in_a), "B's panel shows A's chat room");
+
+    // A logs in again: their typed room is still theirs.
+    core.logout().await.unwrap();
+    control(
+        &kick,
+        "/_fake/oauth/user",
+        serde_json::json!({"user_id": null}),
+    )
+    .await;
+    core.login(browser()).await.unwrap();
+    let a2 = ChatStream::default();
+    core.chat_start(None, a2.subscriber()).await.unwrap();
+    a2.connected().await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let again = format!("A again {}", rand_suffix());
+    post_message(&kick.state, STREAMER_ID, &chatter(2), &again, None);
+    a2.wait_for("A's chat again", |x| says(x, &again)).await;
+}
+
+#[tokio::test]
+async fn chat_that_stopped_by_itself_turns_on_again() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    // Kick briefly offers no chat transport Kickstand speaks.
+    control(
+        &kick,
+        "/_fake/realtime/descriptor",
+        serde_json::json!({"offer": []}),
+    )
+    .await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let (core, _) = logged_in_core(
+        &kick,
+        kick_options(&kick, store, temp_settings(port)),
+        Recorder::default().sink(),
+    )
+    .await;
+    let first = ChatStream::default();
+    core.chat_start(None, first.subscriber()).await.unwrap();
+    first
+        .wait_for(
+            "chat off by itself",
+            |b| matches!(&b.status, ChatStatus::Off { reason: Some(r) } if r.contains("transport")),
+        )
+        .await;
+    // Kick offers chat again, and the streamer turns it on: it connects
+    // (before, the stopped socket was kept and "on" did nothing).
+    control(&kick, "/_fake/realtime/descriptor", serde_json::json!({})).await;
+    let second = ChatStream::default();
+    core.chat_start(None, second.subscriber()).await.unwrap();
+    second.connected().await;
+    tokio::time::sleep(Duration::from_millis(200)).await; // subscriptions settle
+    let marker = format!("chat is back {}", rand_suffix());
+    post_message(&kick.state, STREAMER_ID, &chatter(2), &marker, None);
+    second
+        .wait_for("a line after the restart", |b| says(b, &marker))
+        .await;
 }
 
 #[tokio::test]

@@ -51,9 +51,12 @@ impl Core {
                 ModeState::Demo(d) => Some(d.fake.clone()),
                 _ => None,
             };
+            // A socket that stopped itself (Kick offered no transport we
+            // speak, a terminal close) is started anew, not reused.
             let running = s
                 .live()
                 .and_then(|l| l.chat.as_ref())
+                .filter(|c| !c.stopped())
                 .map(|c| c.chatroom_id);
             (me, demo, s.mode.kick().cloned(), running)
         };
@@ -65,7 +68,7 @@ impl Core {
         let (room, channel) = match demo {
             Some(f) => (f.info.chatroom_id, Some(f.info.channel_id)),
             None => {
-                let typed = chatroom_id.or(settings.chat_chatroom_id);
+                let typed = chatroom_id.or_else(|| settings.chat_rooms.get(&me.user_id.0).copied());
                 if let (Some(t), Some(r)) = (typed, running) {
                     if t == r {
                         return Ok(());
@@ -93,7 +96,7 @@ impl Core {
                     })?;
                 if chatroom_id.is_some() {
                     self.edit_settings(|s| {
-                        s.chat_chatroom_id = Some(room);
+                        s.chat_rooms.insert(me.user_id.0, room);
                         Ok(())
                     })?;
                 }
