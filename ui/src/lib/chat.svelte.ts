@@ -181,7 +181,11 @@ class ChatStore {
     }
   }
 
+  /** The session ended: its rows and its stream go, and chat reads "off"
+   *  until a panel starts it for the next session (a stale "Connected"
+   *  would keep a new panel from starting it). */
   clear() {
+    this.status = { state: 'off', reason: null };
     this.stream = null;
     this.pending = [];
     this.pendingItems = 0;

@@ -29,25 +29,44 @@ class Store {
   private nextId = 1;
   private unlisten: (() => void) | null = null;
 
-  /** Kick ended the login: the last dashboard stays, read-only, under a prompt. */
+  /** Whose dashboard is on screen (the last logged-in user's id). */
+  private shownUser: number | null = null;
+  /** Kick ended that login: its dashboard stays, read-only, under a prompt,
+   *  until the next login completes (through "Waiting for your browser…"). */
+  private kept = $state(false);
+  /** Bumped at every login: panels that belong to one session restart. */
+  session = $state(0);
+
   get ended(): boolean {
-    return this.status?.phase === 'logged_out' && !!this.status.prompt && this.channel !== null;
+    return this.kept && this.status?.phase !== 'logged_in' && this.channel !== null;
   }
 
   async start() {
     this.unlisten = await subscribe({
       kickstandStatus: (s) => {
-        const wasIn = this.status?.phase === 'logged_in';
+        const prev = this.status?.phase;
+        const wasIn = prev === 'logged_in';
         this.status = s;
-        if (s.phase === 'logged_in' && !wasIn) void this.loadSession();
         // A login Kick ended keeps the dashboard (and unsaved edits) on
-        // screen under a prompt to log in again; anything else clears it.
-        if (s.phase !== 'logged_in' && !this.ended) {
-          this.channel = null;
-          this.live = null;
-          this.stats = null;
-          chat.clear();
+        // screen under a prompt to log in again, also while the streamer
+        // logs in again and when that attempt fails or is cancelled; a plain
+        // logout, or any other state, clears it.
+        if (s.phase === 'logged_out') {
+          if (s.prompt && this.channel !== null && (wasIn || this.kept)) this.kept = true;
+          else if (!(this.kept && prev === 'logging_in')) this.kept = false;
+        } else if (s.phase !== 'logged_in' && s.phase !== 'logging_in') this.kept = false;
+        if (s.phase === 'logged_in' && !wasIn) {
+          const user = s.user?.user_id ?? null;
+          // The kept dashboard was another account's: none of it stays.
+          if (this.kept && user !== this.shownUser) this.clearSession();
+          // The ended session's chat socket is gone: the new session's panel starts its own.
+          else if (this.kept) chat.clear();
+          this.kept = false;
+          this.shownUser = user;
+          this.session++;
+          void this.loadSession();
         }
+        if (s.phase !== 'logged_in' && !this.kept) this.clearSession();
       },
       kickstandChannel: (c) => (this.channel = c),
       kickstandLive: (l) => (this.live = l),
@@ -66,7 +85,10 @@ class Store {
       const limits = api.channelLimits().then((l) => (this.limits = l));
       // OBS is optional: its panel stays empty rather than the app failing.
       void api.obsView().then((v) => this.setObs(v), () => {});
-      if (this.status.phase === 'logged_in') await this.loadSession();
+      if (this.status.phase === 'logged_in') {
+        this.shownUser = this.status.user?.user_id ?? null;
+        await this.loadSession();
+      }
       await limits;
     } catch (e) {
       this.startError = errorText(e);
@@ -78,6 +100,13 @@ class Store {
    *  OBS refused the password): keep the newest, by its number. */
   setObs(v: ObsView) {
     if (!this.obs || v.seq >= this.obs.seq) this.obs = v;
+  }
+
+  private clearSession() {
+    this.channel = null;
+    this.live = null;
+    this.stats = null;
+    chat.clear();
   }
 
   async loadSession() {

@@ -1,6 +1,7 @@
 // The session as the streamer sees it: the window shows at once while the
 // backend restores, Kick being away is said plainly, a login Kick ends is
-// one prompt that keeps unsaved edits, and the 30-day warning.
+// one prompt that keeps unsaved edits (through the new login, or a failed
+// try of it), a new login's own dashboard and chat, and the 30-day warning.
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { emit } from '@tauri-apps/api/event';
@@ -39,7 +40,11 @@ const channel: ChannelView = {
   started_at_ms: null,
 };
 
+/** What `channel` answers (another account's channel after a login as them). */
+let shownChannel: ChannelView = channel;
+
 function backend(status: AppStatus) {
+  shownChannel = channel;
   const calls: string[] = [];
   mockWindows('main');
   mockIPC(
@@ -51,7 +56,9 @@ function backend(status: AppStatus) {
         case 'channel_limits':
           return { title_max_chars: 140, tags_max: 10, tag_max_chars: 30 };
         case 'channel':
-          return channel;
+          return shownChannel;
+        case 'chat_start':
+          return { state: 'connecting', transport: null };
         case 'chat_history':
           return { items: [], status: { state: 'off', reason: null } };
         default:
@@ -108,10 +115,47 @@ describe('a login Kick ends', () => {
 
     await fireEvent.click(screen.getByTestId('relogin'));
     await waitFor(() => expect(calls).toContain('login'));
+    // The backend says a login is under way (the browser is open): the
+    // dashboard and the draft stay.
+    await emit('kickstand://status', { ...loggedIn, phase: 'logging_in', user: null });
+    expect((await screen.findByTestId('relogin')).textContent).toContain('Waiting for your browser');
+    expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Ranked grind, part 2');
+    // The streamer closed the browser: that attempt ends, the draft stays.
+    await emit('kickstand://status', { ...loggedIn, phase: 'logged_out', user: null });
+    expect((await screen.findByTestId('relogin')).textContent).toContain('Log in again');
+    expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Ranked grind, part 2');
+
+    await fireEvent.click(screen.getByTestId('relogin'));
+    await emit('kickstand://status', { ...loggedIn, phase: 'logging_in', user: null });
     await emit('kickstand://status', loggedIn);
     await waitFor(() => expect(screen.queryByTestId('relogin-prompt')).toBeNull());
     expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Ranked grind, part 2');
     expect((screen.getByTestId('save-channel') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('a login as another account keeps nothing of the ended one', async () => {
+    backend(loggedIn);
+    render(App);
+    const title = (await screen.findByTestId('title-input')) as HTMLInputElement;
+    await fireEvent.input(title, { target: { value: 'Ranked grind, part 2' } });
+    await emit('kickstand://status', { ...loggedIn, phase: 'logged_out', user: null, prompt: 'Kick ended your login.' });
+    await screen.findByTestId('relogin-prompt');
+
+    shownChannel = { ...channel, broadcaster_user_id: 4250002, slug: 'nightowlnina', display_name: 'NightOwlNina', title: 'Late night lofi' };
+    await emit('kickstand://status', { ...loggedIn, phase: 'logging_in', user: null });
+    await emit('kickstand://status', { ...loggedIn, user: { user_id: 4250002, name: 'NightOwlNina', profile_picture: '' } });
+    await waitFor(() => expect((screen.getByTestId('title-input') as HTMLInputElement).value).toBe('Late night lofi'));
+  });
+
+  it("a new login's chat panel starts its own chat", async () => {
+    const calls = backend({ ...loggedIn, chat_enabled: true });
+    render(App);
+    await waitFor(() => expect(calls.filter((c) => c === 'chat_start').length).toBe(1));
+    await emit('kickstand://status', { ...loggedIn, chat_enabled: true, phase: 'logged_out', user: null, prompt: 'Kick ended your login.' });
+    await screen.findByTestId('relogin-prompt');
+    await emit('kickstand://status', { ...loggedIn, chat_enabled: true, phase: 'logging_in', user: null });
+    await emit('kickstand://status', { ...loggedIn, chat_enabled: true });
+    await waitFor(() => expect(calls.filter((c) => c === 'chat_start').length).toBe(2));
   });
 
   it('a plain logout clears the dashboard', async () => {
