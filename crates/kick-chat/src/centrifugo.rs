@@ -241,7 +241,11 @@ pub(crate) fn parse_line_value(line: &str) -> Result<Incoming, LineError> {
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned(),
-            expires: c.get("expires").and_then(Value::as_bool).unwrap_or(false),
+            // One capture has `ttl` without `expires` (§c.3): a ttl expires.
+            expires: c
+                .get("expires")
+                .and_then(Value::as_bool)
+                .unwrap_or_else(|| c.get("ttl").and_then(u64_of).is_some_and(|t| t > 0)),
             ttl: c.get("ttl").and_then(u64_of).unwrap_or(0),
             ping: c.get("ping").and_then(u64_of).unwrap_or(0),
             pong: c.get("pong").and_then(Value::as_bool).unwrap_or(false),
@@ -254,7 +258,10 @@ pub(crate) fn parse_line_value(line: &str) -> Result<Incoming, LineError> {
         ReplyBody::Unsubscribe
     } else if let Some(r) = obj.get("refresh") {
         ReplyBody::Refresh {
-            expires: r.get("expires").and_then(Value::as_bool).unwrap_or(false),
+            expires: r
+                .get("expires")
+                .and_then(Value::as_bool)
+                .unwrap_or_else(|| r.get("ttl").and_then(u64_of).is_some_and(|t| t > 0)),
             ttl: r.get("ttl").and_then(u64_of).unwrap_or(0),
         }
     } else {
@@ -547,6 +554,51 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(got[2], Incoming::Ping);
+    }
+
+    #[test]
+    fn a_ttl_expires_with_or_without_the_expires_flag() {
+        // Both observed connect replies (§c.3), and a refresh reply.
+        for (line, ttl, expires) in [
+            (
+                r#"{"id":1,"connect":{"client":"c","version":"6.9.2 PRO","ttl":2699,"ping":25}}"#,
+                2699,
+                true,
+            ),
+            (
+                r#"{"id":1,"connect":{"client":"c","expires":true,"ttl":2699,"ping":25,"pong":true}}"#,
+                2699,
+                true,
+            ),
+            (r#"{"id":1,"connect":{"client":"c","ping":25}}"#, 0, false),
+            (
+                r#"{"id":1,"connect":{"client":"c","expires":false,"ttl":0}}"#,
+                0,
+                false,
+            ),
+        ] {
+            match &parse_frame(line)[0] {
+                Ok(Incoming::Reply {
+                    body: ReplyBody::Connect(c),
+                    ..
+                }) => {
+                    assert_eq!((c.ttl, c.expires), (ttl, expires), "{line}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        match &parse_frame(r#"{"id":4,"refresh":{"ttl":2699}}"#)[0] {
+            Ok(Incoming::Reply { body, .. }) => {
+                assert_eq!(
+                    *body,
+                    ReplyBody::Refresh {
+                        expires: true,
+                        ttl: 2699
+                    }
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

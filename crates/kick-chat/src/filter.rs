@@ -111,6 +111,8 @@ pub struct Filter {
     ids: Recent,
     gathering: HashMap<String, Gathering>,
     unchunked: VecDeque<(String, Instant)>,
+    /// The pin (`Some(message id)`) or unpin (`None`) delivered last, and when.
+    pin: Option<(Option<String>, Instant)>,
 }
 
 impl Filter {
@@ -119,7 +121,26 @@ impl Filter {
             ids: Recent::new(window),
             gathering: HashMap::new(),
             unchunked: VecDeque::new(),
+            pin: None,
         }
+    }
+
+    /// A pin or unpin comes on both the chat room's channel and the
+    /// channel's (PUSHER.md §4.1): the same change again within
+    /// [`TWIN_WINDOW`] is its twin. Pinning again after an unpin is news.
+    fn pin_twin(&mut self, ev: &ChatEvent, now: Instant) -> Option<bool> {
+        let change = match ev {
+            ChatEvent::Pinned { message, .. } => Some(message.as_ref().map_or("", |m| &m.id)),
+            ChatEvent::Unpinned => None,
+            _ => return None,
+        };
+        let twin = self.pin.as_ref().is_some_and(|(last, at)| {
+            last.as_deref() == change && now.duration_since(*at) <= TWIN_WINDOW
+        });
+        if !twin {
+            self.pin = Some((change.map(str::to_owned), now));
+        }
+        Some(twin)
     }
 
     fn key(ev: &ChatEvent) -> Option<(u8, &str)> {
@@ -138,8 +159,15 @@ impl Filter {
         })
     }
 
-    /// An event with an id is delivered once; others pass.
+    /// An event with an id is delivered once, a pin or unpin once for both
+    /// channels; others pass.
     pub fn event(&mut self, ev: ChatEvent) -> Verdict {
+        if matches!(ev, ChatEvent::Pinned { .. } | ChatEvent::Unpinned) {
+            return match self.pin_twin(&ev, Instant::now()) {
+                Some(true) => Verdict::Duplicate,
+                _ => Verdict::Deliver(ev),
+            };
+        }
         match Self::key(&ev) {
             Some((kind, id)) => {
                 if self.ids.insert(kind, id) {
@@ -293,6 +321,28 @@ mod tests {
             f.gift(chunk(None, 0, 1, &["a"]), later),
             Verdict::Deliver(_)
         ));
+    }
+
+    #[test]
+    fn a_pin_and_an_unpin_count_once_for_both_channels() {
+        let mut f = Filter::new(10);
+        let pin = || ChatEvent::Pinned {
+            message: None,
+            duration_secs: Some(1200),
+            pinned_by: "modmolly".into(),
+        };
+        let t = Instant::now();
+        let s = Duration::from_millis(5);
+        // Each change arrives twice (the chat room's channel, the channel's).
+        assert_eq!(f.pin_twin(&pin(), t), Some(false));
+        assert_eq!(f.pin_twin(&pin(), t + s), Some(true));
+        assert_eq!(f.pin_twin(&ChatEvent::Unpinned, t + 2 * s), Some(false));
+        assert_eq!(f.pin_twin(&ChatEvent::Unpinned, t + 3 * s), Some(true));
+        // Pinned again at once after the unpin: news, not a twin.
+        assert_eq!(f.pin_twin(&pin(), t + 4 * s), Some(false));
+        // The same pin much later is a new pin.
+        assert_eq!(f.pin_twin(&pin(), t + TWIN_WINDOW + 5 * s), Some(false));
+        assert_eq!(f.pin_twin(&ChatEvent::ChatCleared, t), None);
     }
 
     #[test]

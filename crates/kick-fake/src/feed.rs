@@ -624,21 +624,19 @@ pub fn trigger(fake: &Fake, r: EventReq) -> Result<Value, String> {
             } else {
                 &text
             };
-            hub.publish(
-                ids.v2(),
-                r"App\Events\PinnedMessageCreatedEvent",
-                &json!({"message": chat_message_json(ids, &id, &who, body), "duration": "1200",
+            let data = json!({"message": chat_message_json(ids, &id, &who, body), "duration": "1200",
                         "pinnedBy": {"id": 9, "username": "modmolly", "slug": "modmolly",
-                                     "identity": {"color": "#A66CFF", "badges": [{"type": "moderator", "text": "Moderator", "active": true}]}}}),
-            );
+                                     "identity": {"color": "#A66CFF", "badges": [{"type": "moderator", "text": "Moderator", "active": true}]}}});
+            // On the chat room's channel and the channel's (PUSHER.md §4.1).
+            for ch in [ids.v2(), ids.channel_dot()] {
+                hub.publish(ch, r"App\Events\PinnedMessageCreatedEvent", &data);
+            }
             json!({"message_id": id})
         }
         "unpin" => {
-            hub.publish(
-                ids.v2(),
-                r"App\Events\PinnedMessageDeletedEvent",
-                &json!([]),
-            );
+            for ch in [ids.v2(), ids.channel_dot()] {
+                hub.publish(ch, r"App\Events\PinnedMessageDeletedEvent", &json!([]));
+            }
             json!({})
         }
         "chatroom_updated" => {
