@@ -39,6 +39,9 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     let demo_chat = ChatStream::default();
     core.chat_start(None, demo_chat.subscriber()).await.unwrap();
     demo_chat.connected().await;
+    // The streamer tries the watchlist with one of the demo's channels.
+    core.watchlist_add("nightowlnina").unwrap();
+    assert_eq!(core.watchlist(), vec!["nightowlnina".to_owned()]);
     let demo = core.demo_fake().unwrap();
     let demo_port = demo.addr.port();
     // The embedded fake serves no control routes to other local programs.
@@ -68,6 +71,8 @@ async fn demo_then_a_kick_account_never_mixes_the_two() {
     assert_eq!(err.code, ErrorCode::DemoOnly);
 
     core.login(browser()).await.unwrap();
+    // The demo's watchlist stayed in the demo: none of it was saved.
+    assert!(core.watchlist().is_empty(), "{:?}", core.watchlist());
     let kick_chat = ChatStream::default();
     core.chat_start(None, kick_chat.subscriber()).await.unwrap();
     kick_chat.connected().await;

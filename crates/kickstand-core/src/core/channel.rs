@@ -1,6 +1,7 @@
 //! The streamer's channel (title, category, tags), the stream key, and the
 //! live status of the own channel and the watchlist.
 
+use super::session::ModeState;
 use super::Core;
 use crate::dto::*;
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -121,7 +122,11 @@ impl Core {
     }
 
     pub fn watchlist(&self) -> Vec<String> {
-        self.settings().watchlist
+        let demo = match &self.inner.session.lock().unwrap().mode {
+            ModeState::Demo(d) => Some(d.watchlist.clone()),
+            _ => None,
+        };
+        demo.unwrap_or_else(|| self.settings().watchlist)
     }
 
     pub fn watchlist_add(&self, slug: &str) -> AppResult<Vec<String>> {
@@ -156,10 +161,25 @@ impl Core {
         &self,
         f: impl FnOnce(&mut Vec<String>) -> AppResult<()>,
     ) -> AppResult<Vec<String>> {
-        let list = self.edit_settings(|s| {
-            f(&mut s.watchlist)?;
-            Ok(s.watchlist.clone())
-        })?;
+        // The demo's list stays in memory; a real account's is saved.
+        let list = {
+            let mut s = self.inner.session.lock().unwrap();
+            match &mut s.mode {
+                ModeState::Demo(d) => {
+                    let mut next = d.watchlist.clone();
+                    f(&mut next)?;
+                    d.watchlist = next.clone();
+                    next
+                }
+                _ => {
+                    drop(s);
+                    self.edit_settings(|s| {
+                        f(&mut s.watchlist)?;
+                        Ok(s.watchlist.clone())
+                    })?
+                }
+            }
+        };
         if let Some(p) = self.poller() {
             p.set_watchlist(list.clone());
         }

@@ -17,6 +17,9 @@ pub(crate) struct Demo {
     /// Demo tokens live in memory only.
     pub store: Arc<dyn SecretStore>,
     pub kick: KickConfig,
+    /// The demo's watchlist, in memory: channels the demo's Kick has are
+    /// never written to the settings a real account uses.
+    pub watchlist: Vec<String>,
 }
 
 impl Drop for Demo {
@@ -88,6 +91,7 @@ pub(crate) async fn start(opts: &CoreOptions) -> AppResult<Demo> {
         oauth,
         store: Arc::new(MemoryStore::default()),
         kick,
+        watchlist: Vec::new(),
     })
 }
 

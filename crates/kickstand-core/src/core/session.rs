@@ -627,7 +627,10 @@ impl Core {
             self.inner.opts.poll.clone()
         };
         let settings = self.settings();
-        let watchlist = settings.watchlist.clone();
+        let watchlist = match demo {
+            true => self.watchlist(),
+            false => settings.watchlist.clone(),
+        };
         // The evening's store: one file per Kick account, memory in the demo
         // (nothing of the demo is ever written next to a real account's).
         let path = match (&self.inner.opts.data_dir, demo) {
