@@ -1,8 +1,8 @@
 //! Trust: what the window shows is always the streamer's real channel.
 //! The paths a person takes between features, against fake Kicks on
 //! 127.0.0.1: the demo, then a real account; a second account on the
-//! machine; chat that stopped by itself; a start while Kick is away or its
-//! login server fails; a login Kick ends; the 30-day warning; logout racing
+//! machine; chat that stopped by itself; a start while Kick is away, silent
+//! or its login server fails; a login Kick ends; the 30-day warning; logout racing
 //! a refresh; a forged login callback; logout while a login waits for the
 //! browser.
 
@@ -366,6 +366,40 @@ async fn a_start_while_kicks_login_server_fails_keeps_the_login_and_retries() {
     assert_eq!(st.user.unwrap().name, "DemoStreamer");
     assert!(st.problem.is_none());
     core.channel().await.unwrap();
+}
+
+#[tokio::test]
+async fn logout_while_a_restore_waits_on_a_silent_kick_is_at_once() {
+    let port = free_port();
+    let kick = kick_fake(port).await;
+    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
+    let settings = temp_settings(port);
+    logged_in_core(
+        &kick,
+        kick_options(&kick, store.clone(), settings.clone()),
+        Recorder::default().sink(),
+    )
+    .await;
+    // Today Kick takes the connection and does not answer for a minute.
+    control(
+        &kick,
+        "/_fake/faults",
+        serde_json::json!({"latency_ms": 60000}),
+    )
+    .await;
+    let core = Core::launch(
+        kick_options(&kick, store.clone(), settings),
+        Recorder::default().sink(),
+    );
+    wait_status(&core, "restoring", |s| s.phase == SessionPhase::Restoring).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // the attempt waits on Kick
+                                                          // The streamer clicks "Log out" on the restoring screen.
+    tokio::time::timeout(Duration::from_secs(5), core.logout())
+        .await
+        .expect("logout waited for the restore attempt")
+        .unwrap();
+    assert_eq!(core.status().phase, SessionPhase::LoggedOut);
+    assert!(secrets::load_tokens(store.as_ref()).unwrap().is_none());
 }
 
 #[tokio::test]

@@ -68,6 +68,9 @@ pub(crate) enum Phase {
         /// Why it is taking long ("Kick is unreachable, retrying in 8 s").
         problem: Option<String>,
         retry_now: Arc<Notify>,
+        /// Ends the attempt under way at once (a logout: an attempt waiting
+        /// on a Kick that does not answer would hold it up for a minute).
+        give_up: Arc<Notify>,
         /// The tokens of the attempt under way (closed when the phase ends,
         /// so a refresh it started cannot save after a logout).
         attempt: Option<Arc<TokenManager>>,
@@ -446,6 +449,7 @@ impl Core {
             s.set_phase(Phase::Restoring {
                 problem: None,
                 retry_now: retry_now.clone(),
+                give_up: Arc::new(Notify::new()),
                 attempt: None,
             });
             s.epoch
@@ -524,18 +528,26 @@ impl Core {
             }
         };
         let tm = token_manager(oauth, store.clone(), tokens);
-        {
+        let give_up = {
             // Owned by the phase from here: a logout meanwhile closes it.
             let mut s = self.inner.session.lock().unwrap();
             let current = s.epoch == epoch;
             match &mut s.phase {
-                Phase::Restoring { attempt, .. } if current => {
+                Phase::Restoring {
+                    attempt, give_up, ..
+                } if current => {
                     *attempt = Some(tm.clone());
+                    give_up.clone()
                 }
                 _ => return Restore::Done,
             }
-        }
-        match self.activate(tm, kick, demo).await {
+        };
+        let activated = tokio::select! {
+            r = self.activate(tm, kick, demo) => r,
+            // The logout that asked takes it from here.
+            _ = give_up.notified() => return Restore::Done,
+        };
+        match activated {
             Ok(live) => {
                 self.finish_restore(epoch, Phase::LoggedIn(Box::new(live)));
                 self.after_login();
@@ -1067,6 +1079,10 @@ impl Core {
     /// are revoked at Kick (best effort) and deleted. A pending login is
     /// cancelled, a restore stops.
     pub async fn logout(&self) -> AppResult<AppStatus> {
+        // A restore attempt (which may hold `op`) gives way at once.
+        if let Phase::Restoring { give_up, .. } = &self.inner.session.lock().unwrap().phase {
+            give_up.notify_one();
+        }
         let _op = self.inner.op.lock().await;
         let (old, store, oauth) = {
             let mut s = self.inner.session.lock().unwrap();
