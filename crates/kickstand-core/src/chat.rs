@@ -48,7 +48,15 @@ pub struct ChatLog {
     status_changed: bool,
     notices: u64,
     cap: usize,
+    /// None before the first connection; then whether chat went away since
+    /// it was last connected (Kick replays nothing: the gap is said).
+    away: Option<bool>,
 }
+
+/// Shown when chat is back after being away: Kick's chat socket does not
+/// replay what was said meanwhile (REALTIME.md, PUSHER.md §6.4).
+pub const GAP_NOTICE: &str =
+    "Chat is back. Messages sent while it was away may be missing here (Kick does not resend them).";
 
 impl ChatLog {
     pub fn new(me: &str, cap: usize) -> Self {
@@ -60,6 +68,7 @@ impl ChatLog {
             status_changed: true,
             notices: 0,
             cap: cap.max(1),
+            away: None,
         }
     }
 
@@ -68,6 +77,21 @@ impl ChatLog {
         if let ChatEvent::State(st) = &ev {
             self.status = status_of(st);
             self.status_changed = true;
+            match st {
+                ConnectionState::Connected { .. } => {
+                    if self.away.replace(false) == Some(true) {
+                        self.notices += 1;
+                        self.push(ChatItem::Notice {
+                            id: format!("n{}", self.notices),
+                            text: GAP_NOTICE.to_owned(),
+                        });
+                    }
+                }
+                ConnectionState::Reconnecting { .. } if self.away == Some(false) => {
+                    self.away = Some(true);
+                }
+                _ => {}
+            }
             return;
         }
         if let ChatEvent::MessageDeleted { message_id, .. } = &ev {
@@ -84,6 +108,10 @@ impl ChatLog {
         let Some(item) = item(ev, &self.me, &mut self.notices) else {
             return;
         };
+        self.push(item);
+    }
+
+    fn push(&mut self, item: ChatItem) {
         if self.history.len() >= self.cap {
             self.history.pop_front();
         }
@@ -580,6 +608,48 @@ mod tests {
             ai_moderated: false,
         });
         assert!(log.take_batch().is_none());
+    }
+
+    #[test]
+    fn chat_back_after_being_away_says_messages_may_be_missing() {
+        use kick_chat::Transport;
+        let connected = || {
+            ChatEvent::State(ConnectionState::Connected {
+                transport: Transport::Centrifugo,
+                socket_id: "c1".into(),
+                fallback: None,
+            })
+        };
+        let away = || {
+            ChatEvent::State(ConnectionState::Reconnecting {
+                in_ms: 1000,
+                attempt: 1,
+                reason: "Kick closed the connection.".into(),
+                transport: Some(Transport::Centrifugo),
+            })
+        };
+        let notices = |b: &ChatBatch| {
+            b.items
+                .iter()
+                .filter(|i| matches!(i, ChatItem::Notice { text, .. } if text == GAP_NOTICE))
+                .count()
+        };
+        let mut log = ChatLog::new("me", 10);
+        // The first connection has no gap before it.
+        log.apply(away());
+        log.apply(connected());
+        assert_eq!(notices(&log.take_batch().unwrap()), 0);
+        // Away (twice, say), then back: one notice.
+        log.apply(away());
+        log.apply(away());
+        log.apply(connected());
+        assert_eq!(notices(&log.take_batch().unwrap()), 1);
+        // Connected again without going away (a transport switch): none.
+        log.apply(connected());
+        assert_eq!(notices(&log.take_batch().unwrap()), 0);
+        log.apply(away());
+        log.apply(connected());
+        assert_eq!(notices(&log.take_batch().unwrap()), 1);
     }
 
     #[test]
