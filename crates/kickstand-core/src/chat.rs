@@ -77,20 +77,22 @@ impl ChatLog {
         if let ChatEvent::State(st) = &ev {
             self.status = status_of(st);
             self.status_changed = true;
-            match st {
-                ConnectionState::Connected { .. } => {
-                    if self.away.replace(false) == Some(true) {
-                        self.notices += 1;
-                        self.push(ChatItem::Notice {
-                            id: format!("n{}", self.notices),
-                            text: GAP_NOTICE.to_owned(),
-                        });
+            let back = match st {
+                ConnectionState::Connected { .. } => self.away.replace(false) == Some(true),
+                ConnectionState::Reconnecting { .. } => {
+                    if self.away == Some(false) {
+                        self.away = Some(true);
                     }
+                    false
                 }
-                ConnectionState::Reconnecting { .. } if self.away == Some(false) => {
-                    self.away = Some(true);
-                }
-                _ => {}
+                _ => false,
+            };
+            if back {
+                self.notices += 1;
+                self.push(ChatItem::Notice {
+                    id: format!("n{}", self.notices),
+                    text: GAP_NOTICE.to_owned(),
+                });
             }
             return;
         }
