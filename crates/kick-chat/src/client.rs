@@ -1021,6 +1021,10 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
     let mut refresh_at: Option<Instant> = None;
     let mut refreshing: Option<JoinHandle<Result<RealtimeToken, HttpFailure>>> = None;
     let mut resubscribe: Vec<(Instant, String)> = Vec::new();
+    // The chat channel left (an unsubscribe push asking to subscribe again)
+    // must be back this soon, else the connection is dropped and made anew:
+    // a connection that says "connected" while chat never comes is worse.
+    let mut rejoin_deadline: Option<Instant> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     // Where an event's data is unescaped when the fast lane does not read
     // it straight from the frame (kept: no allocation per frame).
@@ -1120,6 +1124,7 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                                     compact.insert(c, ch.clone());
                                 }
                                 if ch == chat_channel {
+                                    rejoin_deadline = None;
                                     ctx.connected(Transport::Centrifugo, server_client.clone(), None).await;
                                 }
                                 joined.insert(ch);
@@ -1128,6 +1133,7 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                                 match cf::subscribe_error_action(&e) {
                                     cf::SubscribeAction::Joined => {
                                         if ch == chat_channel {
+                                            rejoin_deadline = None;
                                             ctx.connected(Transport::Centrifugo, server_client.clone(), None).await;
                                         }
                                         joined.insert(ch);
@@ -1181,6 +1187,9 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                                 PushBody::Unsubscribe { code, reason } => {
                                     let Some(ch) = channel.filter(|c| joined.remove(c)) else { continue };
                                     if cf::resubscribe_after_unsubscribe(code) {
+                                        if ch == chat_channel {
+                                            rejoin_deadline = Some(Instant::now() + cfg.connect_timeout);
+                                        }
                                         out.push(cf::subscribe(next_id, &ch));
                                         pending.insert(next_id, Pending::Subscribe(ch));
                                         next_id += 1;
@@ -1227,6 +1236,9 @@ async fn centrifugo(ctx: &mut Ctx<'_>, url: &str, client_id: String, token: Real
                 }
                 if ctx.connected_at.is_none() && join_deadline.is_some_and(|t| now >= t) {
                     return End::Dropped("Kick's chat server did not confirm the chat channel".into());
+                }
+                if rejoin_deadline.is_some_and(|t| now >= t) {
+                    return End::Dropped("Kick's chat server did not take the chat channel back".into());
                 }
                 if let Some(p) = ping {
                     if now.duration_since(last_rx) >= p + cfg.ping_margin {

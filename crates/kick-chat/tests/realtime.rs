@@ -588,6 +588,46 @@ async fn unsubscribe_pushes_resubscribe_or_reconnect() {
     let (_, reason) = next_reconnect(&mut rx).await;
     assert!(reason.contains("unsubscribed"), "{reason}");
     connected(&mut rx, &fake).await;
+
+    // 2500 again, but Kick keeps answering the subscribe with a temporary
+    // error: not "connected" forever with no chat, a new connection within
+    // the connect timeout (2 s here).
+    set_busy(&fake, std::slice::from_ref(&room)).await;
+    control(
+        &fake,
+        "/_fake/centrifugo/unsubscribe",
+        json!({"channel": room, "code": 2500}),
+    )
+    .await;
+    let t = std::time::Instant::now();
+    let (_, reason) = next_reconnect(&mut rx).await;
+    assert!(
+        reason.contains("did not take the chat channel back"),
+        "{reason}"
+    );
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    set_busy(&fake, &[]).await;
+    connected(&mut rx, &fake).await;
+    let id = say(&fake, "after the rejoin");
+    next_where(
+        &mut rx,
+        "message",
+        |e| matches!(e, ChatEvent::Message(m) if m.id == id),
+    )
+    .await;
+}
+
+/// The chat channels the fake's Centrifugo answers with a temporary error.
+async fn set_busy(fake: &kick_fake::RunningFake, channels: &[String]) {
+    let mut s: serde_json::Value =
+        reqwest::get(format!("{}/_fake/centrifugo/settings", fake.api_base()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    s["busy_channels"] = json!(channels);
+    control(fake, "/_fake/centrifugo/settings", s).await;
 }
 
 /// Every real action of REALTIME.md §d.2, triggered at the fake with all

@@ -47,6 +47,9 @@ pub struct CentrifugoSettings {
     pub compaction: bool,
     /// Channels refused with error 103 (permission denied).
     pub refuse_channels: Vec<String>,
+    /// Channels answered with a temporary error (100, `temporary: true`:
+    /// try again later) for as long as they are listed.
+    pub busy_channels: Vec<String>,
     /// Channels per connection before error 106. Centrifugo: 128.
     pub channel_limit: usize,
     /// Merge replies and pushes that are ready together into one frame.
@@ -63,6 +66,7 @@ impl Default for CentrifugoSettings {
             data_as_object: false,
             compaction: false,
             refuse_channels: Vec::new(),
+            busy_channels: Vec::new(),
             channel_limit: 128,
             batch: true,
         }
@@ -232,6 +236,17 @@ impl Session {
                     out.push(Self::error(id, 105, "already subscribed", false));
                 } else if self.settings.refuse_channels.iter().any(|r| r == ch) {
                     out.push(Self::error(id, 103, "permission denied", false));
+                } else if self
+                    .fake
+                    .centrifugo
+                    .settings
+                    .lock()
+                    .unwrap()
+                    .busy_channels
+                    .iter()
+                    .any(|r| r == ch)
+                {
+                    out.push(Self::error(id, 100, "internal server error", true));
                 } else if self.subs.len() >= self.settings.channel_limit {
                     out.push(Self::error(id, 106, "limit exceeded", false));
                 } else {
@@ -359,6 +374,30 @@ async fn send_lines(
     }
 }
 
+impl Session {
+    /// An `unsubscribe` push sent to this socket ends that subscription, as
+    /// at Centrifugo: subscribing again is a new subscription, which may fail.
+    fn unsubscribed(&mut self, o: &Out) {
+        let Out::Raw {
+            to: Target::Centrifugo | Target::All,
+            text,
+        } = o
+        else {
+            return;
+        };
+        let Ok(v) = serde_json::from_str::<Value>(text) else {
+            return;
+        };
+        if v["push"]["unsubscribe"].is_object() {
+            if let Some(ch) = v["push"]["channel"].as_str() {
+                if self.subs.remove(ch).is_some() {
+                    self.fake.realtime.remove_subscriber(ch);
+                }
+            }
+        }
+    }
+}
+
 /// Applies a fault; `Some` when the session ends.
 async fn control(socket: &mut WebSocket, o: Out) -> Option<Close> {
     match o {
@@ -457,6 +496,7 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                     break Close::Drop;
                 }
                 if let Some(o) = deferred.take() {
+                    s.unsubscribed(&o);
                     if let Some(c) = control(&mut socket, o).await { break c; }
                 }
             }
@@ -489,10 +529,12 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                             break Close::Drop;
                         }
                         if let Some(o) = deferred.take() {
-                            if let Some(c) = control(&mut socket, o).await { break c; }
+                            s.unsubscribed(&o);
+                    if let Some(c) = control(&mut socket, o).await { break c; }
                         }
                     }
                     other => {
+                        s.unsubscribed(&other);
                         if let Some(c) = control(&mut socket, other).await { break c; }
                     }
                 }
