@@ -13,6 +13,7 @@ use kickstand_core::dto::{ChatItem, ChatStatus, ModAction, Mode, SessionPhase};
 use kickstand_core::error::ErrorCode;
 use kickstand_core::events::CoreEvent;
 use kickstand_core::secrets::{self, MemoryStore, SecretStore};
+use kickstand_core::settings::SettingsFile;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -258,19 +259,26 @@ async fn chat_that_stopped_by_itself_turns_on_again() {
         .await;
 }
 
-#[tokio::test]
-async fn a_start_while_kick_is_away_restores_when_kick_returns() {
+/// A streamer who logged in yesterday: their Kick, and the keyring and
+/// settings today's start finds.
+async fn logged_in_yesterday() -> (kick_fake::RunningFake, Arc<dyn SecretStore>, SettingsFile) {
     let port = free_port();
     let kick = kick_fake(port).await;
     let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
     let settings = temp_settings(port);
-    // A streamer who logged in yesterday.
     logged_in_core(
         &kick,
         kick_options(&kick, store.clone(), settings.clone()),
         Recorder::default().sink(),
     )
     .await;
+    (kick, store, settings)
+}
+
+#[tokio::test]
+async fn a_start_while_kick_is_away_restores_when_kick_returns() {
+    // A streamer who logged in yesterday.
+    let (kick, store, settings) = logged_in_yesterday().await;
     // Today Kick cannot be reached.
     let proxy = Proxy::start(kick.addr.port(), false).await;
     let mut opts = kick_options(&kick, store.clone(), settings.clone());
@@ -307,16 +315,7 @@ async fn a_start_while_kick_is_away_restores_when_kick_returns() {
 
 #[tokio::test]
 async fn a_start_while_kicks_login_server_fails_keeps_the_login_and_retries() {
-    let port = free_port();
-    let kick = kick_fake(port).await;
-    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
-    let settings = temp_settings(port);
-    logged_in_core(
-        &kick,
-        kick_options(&kick, store.clone(), settings.clone()),
-        Recorder::default().sink(),
-    )
-    .await;
+    let (kick, store, settings) = logged_in_yesterday().await;
     // Overnight the access token expired; this morning Kick's login server
     // answers 503 (the API itself is up), later 429.
     // (The login server fails first: yesterday's core, still polling,
@@ -370,16 +369,7 @@ async fn a_start_while_kicks_login_server_fails_keeps_the_login_and_retries() {
 
 #[tokio::test]
 async fn logout_while_a_restore_waits_on_a_silent_kick_is_at_once() {
-    let port = free_port();
-    let kick = kick_fake(port).await;
-    let store: Arc<dyn SecretStore> = Arc::new(MemoryStore::default());
-    let settings = temp_settings(port);
-    logged_in_core(
-        &kick,
-        kick_options(&kick, store.clone(), settings.clone()),
-        Recorder::default().sink(),
-    )
-    .await;
+    let (kick, store, settings) = logged_in_yesterday().await;
     // Today Kick takes the connection and does not answer for a minute.
     control(
         &kick,
