@@ -170,11 +170,11 @@ impl From<kick_api::Error> for AppError {
             // stored login is kept and retried (the restore, the poller).
             E::OAuth { status: Some(429), .. } => AppError::new(
                 ErrorCode::RateLimited,
-                "Kick's login server is limiting how fast we can ask. Kickstand will retry shortly.",
+                "Kick's login server is limiting how fast we can ask. Try again in a moment.",
             ),
             E::OAuth { status: Some(status @ 500..=599), .. } => AppError::new(
                 ErrorCode::KickUnavailable,
-                format!("Kick's login server is having trouble (server error {status}). Your login is kept; Kickstand will retry."),
+                format!("Kick's login server is having trouble (server error {status}). Try again in a moment."),
             ),
             E::OAuth { message, .. } => AppError::new(ErrorCode::LoginFailed, format!("Kick login failed: {message}")),
         }
