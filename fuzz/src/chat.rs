@@ -200,8 +200,8 @@ fn same_over_pusher(to: &Address, event: &str, data: &Value) {
 ///   names are the same event);
 /// - chat messages keep their markup (see [`check_spans`]) and their id;
 /// - every typed event serialises for the UI;
-/// - through the dedupe filter, an event with an id is delivered once and a
-///   repeat is a duplicate; a gift is delivered (or held, then flushed) once,
+/// - through the dedupe filter, an event with an id (or a pin or unpin) is
+///   delivered once and a repeat is a duplicate; a gift is delivered (or held, then flushed) once,
 ///   and its twin is a duplicate.
 pub fn check_kick_event(event: &str, data: &Value, kick: Kick) {
     let bare = event.rsplit('\\').next().unwrap_or_default();
@@ -224,6 +224,8 @@ pub fn check_kick_event(event: &str, data: &Value, kick: Kick) {
                 } => check_message(m),
                 _ => {}
             }
+            // Events with Kick's id, and a pin or unpin (it comes on two
+            // channels: the same change again at once is its twin).
             let keyed = matches!(
                 ev,
                 ChatEvent::Message(_)
@@ -233,6 +235,8 @@ pub fn check_kick_event(event: &str, data: &Value, kick: Kick) {
                         redemption_id: Some(_),
                         ..
                     }
+                    | ChatEvent::Pinned { .. }
+                    | ChatEvent::Unpinned
             );
             assert_eq!(filter.event(ev.clone()), Verdict::Deliver(ev.clone()));
             let again = filter.event(ev.clone());
