@@ -339,6 +339,9 @@ pub struct ChatFaults {
     pub next_429: u32,
     /// `type: "bot"` sends fail with 500 (KickDevDocs issue #343).
     pub bot_500: bool,
+    /// The next N sends are answered 200 with `is_sent: false` (Kick took
+    /// the request and did not post the message).
+    pub next_not_sent: u32,
 }
 
 /// Viewers who chat in the demo world (ids, names, colours, badges).
@@ -435,7 +438,7 @@ async fn set_chat_faults(
     axum::Json(f)
 }
 
-/// `POST /_fake/chat/faults {"next_429": N, "bot_500": bool}`.
+/// `POST /_fake/chat/faults {"next_429": N, "bot_500": bool, "next_not_sent": N}`.
 pub fn control_routes() -> axum::Router<crate::state::AppState> {
     axum::Router::new().route("/_fake/chat/faults", axum::routing::post(set_chat_faults))
 }

@@ -121,6 +121,27 @@ async fn send_echo_moderate() {
         .unwrap_err();
     assert_eq!(err.code, kickstand_core::ErrorCode::InvalidInput);
 
+    // Kick takes the request and does not post it (200, `is_sent: false`):
+    // an error the panel shows (keeping the text), not a silent success.
+    core.demo_fake()
+        .unwrap()
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .faults
+        .next_not_sent = 1;
+    let err = core
+        .chat_send(ChatSendRequest {
+            content: "held back".into(),
+            as_bot: false,
+            reply_to: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(err.message.contains("did not post"), "{err:?}");
+
     let msg = core
         .chat_moderate(ModAction::Timeout {
             user_id: kickstand_core::kick_api::UserId(7_300_001),

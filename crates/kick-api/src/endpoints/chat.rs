@@ -31,9 +31,19 @@ pub struct ChatSend {
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct ChatSent {
-    #[serde(default, deserialize_with = "crate::de::null_default")]
+    /// `false`: Kick took the request and did not post the message. Missing
+    /// or null (a 200 that says nothing either way): taken as sent.
+    #[serde(default = "yes", deserialize_with = "sent")]
     pub is_sent: bool,
     pub message_id: MessageId,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn sent<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<bool, D::Error> {
+    Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
 }
 
 pub fn send_chat_request(m: &ChatSend) -> Result<ApiRequest> {

@@ -42,6 +42,12 @@ async fn send(State(fake): State<AppState>, caller: Caller, body: Bytes) -> ApiR
         if kind == "bot" && w.social.faults.bot_500 {
             return Err(ApiError::internal());
         }
+        if w.social.faults.next_not_sent > 0 {
+            w.social.faults.next_not_sent -= 1;
+            return Ok(ok(
+                json!({ "is_sent": false, "message_id": uuid::Uuid::new_v4().to_string() }),
+            ));
+        }
     }
     let (broadcaster, sender) = match kind {
         "user" => {

@@ -223,9 +223,16 @@ impl Core {
                 reply_to: req.reply_to,
             })
             .await
-            .map(|_| ())
             .map_err(|e| self.app_error("send a chat message", e));
-        self.check_dead_login(&client, r).await
+        let r = self.check_dead_login(&client, r).await?;
+        // Kick answers 200 and `is_sent: false` when it did not post it.
+        if !r.is_sent {
+            return Err(AppError::new(
+                ErrorCode::KickError,
+                "Kick did not post the message (its chat rules may have held it back). Your text is still here.",
+            ));
+        }
+        Ok(())
     }
 
     /// Delete, timeout, ban or unban in the own channel.
