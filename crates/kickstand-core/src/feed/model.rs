@@ -322,7 +322,13 @@ impl Feed {
                     keys.insert(0, format!("redemption:{rid}"));
                 }
                 // A known redemption: its state (and id) may have changed.
-                if let Some(existing) = self.find(&keys, now_ms) {
+                // Two different Kick ids are two redemptions, however alike
+                // (a viewer redeeming "Hydrate" twice in ten minutes).
+                let known = self.find(&keys, now_ms).filter(|e| {
+                    let theirs = e.redemption.as_ref().and_then(|r| r.id.as_ref());
+                    !matches!((&id, theirs), (Some(a), Some(b)) if a != b)
+                });
+                if let Some(existing) = known {
                     let item_id = existing.id.clone();
                     self.add_keys(&item_id, &keys, now_ms);
                     let item = self.items.iter_mut().find(|i| i.id == item_id)?;
@@ -344,7 +350,7 @@ impl Feed {
                     }
                     return changed.then(|| item.clone());
                 }
-                self.upsert(keys, now_ms, |item_id| FeedItem {
+                Some(self.insert(keys, now_ms, |item_id| FeedItem {
                     id: item_id,
                     kind: FeedKind::Redemption,
                     at_ms: now_ms,
@@ -360,7 +366,7 @@ impl Feed {
                         error: None,
                     }),
                     read: false,
-                })
+                }))
             }
             FeedInput::Host { host, viewers } => {
                 let keys = vec![format!("host:{}:{viewers}", norm(&host))];
@@ -547,6 +553,11 @@ impl Feed {
 
     fn add_keys(&mut self, item: &str, keys: &[String], now_ms: i64) {
         for k in keys {
+            // A key seen again for the same item keeps its first time: its
+            // window does not stretch with every repeat.
+            if self.keys.get(k).is_some_and(|old| old.item == item) {
+                continue;
+            }
             self.keys.insert(
                 k.clone(),
                 Key {
@@ -574,12 +585,22 @@ impl Feed {
             self.add_keys(&id, &keys, now_ms);
             return None;
         }
+        Some(self.insert(keys, now_ms, make))
+    }
+
+    /// A new item under `keys` (the newest item a key names).
+    fn insert(
+        &mut self,
+        keys: Vec<String>,
+        now_ms: i64,
+        make: impl FnOnce(String) -> FeedItem,
+    ) -> FeedItem {
         let kind_hint = keys.first().map(|k| k.split(':').next().unwrap_or("item"));
         let id = format!("{}-{}", kind_hint.unwrap_or("item"), self.bump());
         let item = make(id.clone());
         self.add_keys(&id, &keys, now_ms);
         self.push_bounded(item.clone());
-        Some(item)
+        item
     }
 
     fn bump(&mut self) -> u64 {
@@ -679,6 +700,48 @@ mod tests {
         assert!(f.ingest(k("again!"), Socket, 3_000).is_some());
         // The same gift much later is a new one.
         assert!(f.ingest(k("lets go"), Socket, 5 * MIN).is_some());
+    }
+
+    #[test]
+    fn the_same_reward_redeemed_twice_is_two_redemptions() {
+        let mut f = Feed::default();
+        let r = |id: &str, status| FeedInput::Redemption {
+            id: Some(kick_api::RedemptionId(id.into())),
+            reward_title: "Hydrate".into(),
+            user_id: Some(7_300_001),
+            username: "luna_moth".into(),
+            input: String::new(),
+            status,
+        };
+        let a = f
+            .ingest(r("R1", RedemptionStatus::Pending), Webhook, 0)
+            .unwrap();
+        // Two minutes later, again: its own item, to accept or reject.
+        let b = f
+            .ingest(r("R2", RedemptionStatus::Pending), Webhook, 2 * MIN)
+            .unwrap();
+        assert_ne!(a.id, b.id);
+        assert_eq!(f.items().count(), 2);
+        // Each one's later news goes to its own item.
+        let done = f
+            .ingest(r("R1", RedemptionStatus::Accepted), Webhook, 3 * MIN)
+            .unwrap();
+        assert_eq!(done.id, a.id);
+    }
+
+    #[test]
+    fn kicks_seen_again_do_not_stretch_their_window() {
+        let mut f = Feed::default();
+        let k = || FeedInput::Kicks {
+            sender: "hypehank".into(),
+            amount: 100,
+            gift_name: "Rage Quit".into(),
+            message: String::new(),
+        };
+        assert!(f.ingest(k(), Socket, 0).is_some());
+        assert!(f.ingest(k(), Webhook, 90_000).is_none());
+        // 3 min after the first: a new gift, though the twin came at 1.5 min.
+        assert!(f.ingest(k(), Socket, 3 * MIN).is_some());
     }
 
     #[test]
