@@ -9,6 +9,7 @@ use kickstand_core::dto::*;
 use kickstand_core::kick_api::{RedemptionId, RewardId};
 use kickstand_core::streamkey::Clipboard;
 use kickstand_core::AppResult;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -236,11 +237,36 @@ async fn demo_set_live(core: State<'_, Core>, live: bool) -> AppResult<()> {
 #[specta::specta]
 async fn chat_start(
     core: State<'_, Core>,
+    streams: State<'_, Streams>,
     chatroom_id: Option<u64>,
     on_batch: Channel<ChatBatch>,
 ) -> AppResult<ChatStatus> {
-    core.chat_start(chatroom_id, Box::new(move |b| on_batch.send(b).is_ok()))
-        .await
+    let newest = Streams::claim(&streams.chat);
+    core.chat_start(
+        chatroom_id,
+        Box::new(move |b| newest() && on_batch.send(b).is_ok()),
+    )
+    .await
+}
+
+/// The window's newest chat stream and newest feed stream. A panel that
+/// unmounts cannot close its Tauri channel (sending to it still succeeds),
+/// so each new stream retires the one before it, which the core drops at its
+/// next batch; else every visit to another screen and back would add a
+/// stream the window is sent every batch on. The app has one window.
+#[derive(Default)]
+pub struct Streams {
+    chat: Arc<AtomicU64>,
+    feed: Arc<AtomicU64>,
+}
+
+impl Streams {
+    /// A new stream of one kind: true while it is the newest.
+    fn claim(counter: &Arc<AtomicU64>) -> impl Fn() -> bool + Send + Sync + 'static {
+        let mine = counter.fetch_add(1, Ordering::SeqCst) + 1;
+        let counter = counter.clone();
+        move || counter.load(Ordering::SeqCst) == mine
+    }
 }
 
 #[tauri::command]
@@ -282,8 +308,13 @@ async fn chat_moderate(core: State<'_, Core>, action: ModAction) -> AppResult<St
 /// Opens the activity feed stream: everything kept first, then each change.
 #[tauri::command]
 #[specta::specta]
-fn feed_open(core: State<'_, Core>, on_batch: Channel<FeedBatch>) -> AppResult<()> {
-    core.feed_open(Box::new(move |b| on_batch.send(b).is_ok()))
+fn feed_open(
+    core: State<'_, Core>,
+    streams: State<'_, Streams>,
+    on_batch: Channel<FeedBatch>,
+) -> AppResult<()> {
+    let newest = Streams::claim(&streams.feed);
+    core.feed_open(Box::new(move |b| newest() && on_batch.send(b).is_ok()))
 }
 
 #[tauri::command]
@@ -507,4 +538,21 @@ fn open_logs_folder(desktop: State<'_, Desktop>) -> AppResult<()> {
             dir.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod stream_tests {
+    use super::*;
+
+    #[test]
+    fn a_new_stream_retires_the_one_before_it_of_its_kind_only() {
+        let s = Streams::default();
+        let first = Streams::claim(&s.chat);
+        let feed = Streams::claim(&s.feed);
+        assert!(first() && feed());
+        // The chat panel mounts again (the streamer came back from Settings).
+        let second = Streams::claim(&s.chat);
+        assert!(!first(), "the unmounted panel's stream is still fed");
+        assert!(second() && feed());
+    }
 }

@@ -119,6 +119,7 @@ pub fn setup_core<R: Runtime>(app: &tauri::AppHandle<R>, opts: CoreOptions) {
     // The typed events must be registered before the first one is sent.
     commands::specta::<R>().mount_events(app);
     app.manage(commands::Desktop::new(app));
+    app.manage(commands::Streams::default());
     let sink = events::sink(app.clone());
     let core = tauri::async_runtime::block_on(async move { Core::launch(opts, sink) });
     app.manage(core);
