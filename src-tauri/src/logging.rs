@@ -78,9 +78,10 @@ pub fn on_panic(f: impl Fn(&Path) + Send + Sync + 'static) {
     let _ = NOTIFY.set(Box::new(f));
 }
 
-/// Installs the panic hook: the report in `dir`, then the default hook.
+/// Installs the panic hook: the report in `dir`, and the redacted message
+/// on stderr in place of the default hook's (which prints the raw message,
+/// where a terminal or the system journal keeps it).
 pub fn install_panic_hook(dir: Option<PathBuf>) {
-    let default = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = info
             .payload()
@@ -111,7 +112,10 @@ pub fn install_panic_hook(dir: Option<PathBuf>) {
                 }
             }
         }
-        default(info);
+        eprintln!(
+            "thread '{thread}' panicked at {place}:\n{}",
+            redact(&message)
+        );
     }));
 }
 
@@ -253,6 +257,35 @@ mod tests {
         assert!(text.contains("logging.rs"), "{text}");
         assert!(!text.contains("PANICKEY"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Run by `a_panic_on_stderr_holds_no_secret` in a child process.
+    #[test]
+    fn panics_with_a_key_when_asked() {
+        if std::env::var_os("KICKSTAND_PANIC_CHILD").is_none() {
+            return;
+        }
+        install_panic_hook(None);
+        let key = "sk_us-west-2_STDERRKEY0123456789ABCDEFGHIJKLMNOP";
+        panic!("bad frame for stream key {key}");
+    }
+
+    #[test]
+    fn a_panic_on_stderr_holds_no_secret() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "logging::tests::panics_with_a_key_when_asked",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("KICKSTAND_PANIC_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "the child did not panic: {err}");
+        assert!(err.contains("stream key [redacted]"), "{err}");
+        assert!(!err.contains("STDERRKEY"), "{err}");
     }
 
     #[test]
