@@ -141,6 +141,40 @@ async fn send_echo_moderate() {
         .await
         .unwrap_err();
     assert!(err.message.contains("did not post"), "{err:?}");
+    // A 500 on a send is not retried (it could post twice): the streamer is
+    // told to look before sending again, not that Kickstand will retry.
+    core.demo_fake()
+        .unwrap()
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .faults
+        .bot_500 = true;
+    let err = core
+        .chat_send(ChatSendRequest {
+            content: "bot in trouble".into(),
+            as_bot: true,
+            reply_to: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.message
+            .contains("check the chat before sending it again")
+            && !err.message.contains("retry"),
+        "{err:?}"
+    );
+    core.demo_fake()
+        .unwrap()
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .faults
+        .bot_500 = false;
 
     let msg = core
         .chat_moderate(ModAction::Timeout {

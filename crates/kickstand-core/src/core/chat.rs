@@ -223,7 +223,24 @@ impl Core {
                 reply_to: req.reply_to,
             })
             .await
-            .map_err(|e| self.app_error("send a chat message", e));
+            .map_err(|e| self.app_error("send a chat message", e))
+            .map_err(|mut e| {
+                // A send is never retried (a retry after a 500 could post
+                // twice): say what the streamer should do, not "we retry".
+                match e.code {
+                    ErrorCode::KickUnavailable => {
+                        e.message = format!(
+                            "Kick did not confirm the message ({}). It may have been posted: check the chat before sending it again.",
+                            e.message.trim_end_matches('.').split(". ").next().unwrap_or_default()
+                        );
+                    }
+                    ErrorCode::RateLimited => {
+                        e.message = "Kick is limiting how fast messages can be sent. Wait a moment, then send it again.".into();
+                    }
+                    _ => {}
+                }
+                e
+            });
         let r = self.check_dead_login(&client, r).await?;
         // Kick answers 200 and `is_sent: false` when it did not post it.
         if !r.is_sent {
