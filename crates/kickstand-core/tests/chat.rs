@@ -76,6 +76,19 @@ fn lines(events: &Events) -> Vec<kickstand_core::dto::ChatLine> {
         .collect()
 }
 
+/// Sets the demo fake's chat faults (what Kick answers the next sends).
+fn chat_faults(core: &Core, set: impl FnOnce(&mut kick_fake::social::ChatFaults)) {
+    set(&mut core
+        .demo_fake()
+        .unwrap()
+        .state
+        .world
+        .lock()
+        .unwrap()
+        .social
+        .faults);
+}
+
 #[tokio::test]
 async fn send_echo_moderate() {
     let (core, events) = demo_core().await;
@@ -123,15 +136,7 @@ async fn send_echo_moderate() {
 
     // Kick takes the request and does not post it (200, `is_sent: false`):
     // an error the panel shows (keeping the text), not a silent success.
-    core.demo_fake()
-        .unwrap()
-        .state
-        .world
-        .lock()
-        .unwrap()
-        .social
-        .faults
-        .next_not_sent = 1;
+    chat_faults(&core, |f| f.next_not_sent = 1);
     let err = core
         .chat_send(ChatSendRequest {
             content: "held back".into(),
@@ -143,15 +148,7 @@ async fn send_echo_moderate() {
     assert!(err.message.contains("did not post"), "{err:?}");
     // A 500 on a send is not retried (it could post twice): the streamer is
     // told to look before sending again, not that Kickstand will retry.
-    core.demo_fake()
-        .unwrap()
-        .state
-        .world
-        .lock()
-        .unwrap()
-        .social
-        .faults
-        .bot_500 = true;
+    chat_faults(&core, |f| f.bot_500 = true);
     let err = core
         .chat_send(ChatSendRequest {
             content: "bot in trouble".into(),
@@ -166,15 +163,7 @@ async fn send_echo_moderate() {
             && !err.message.contains("retry"),
         "{err:?}"
     );
-    core.demo_fake()
-        .unwrap()
-        .state
-        .world
-        .lock()
-        .unwrap()
-        .social
-        .faults
-        .bot_500 = false;
+    chat_faults(&core, |f| f.bot_500 = false);
 
     let msg = core
         .chat_moderate(ModAction::Timeout {
