@@ -639,10 +639,8 @@ impl Core {
             self.inner.opts.poll.clone()
         };
         let settings = self.settings();
-        let watchlist = match demo {
-            true => self.watchlist(),
-            false => settings.watchlist.clone(),
-        };
+        // The demo's own (in memory), or the saved one.
+        let watchlist = self.watchlist();
         // The evening's store: one file per Kick account, memory in the demo
         // (nothing of the demo is ever written next to a real account's).
         let path = match (&self.inner.opts.data_dir, demo) {
