@@ -127,6 +127,13 @@ impl AppError {
         }
     }
 
+    /// The message's first sentence, without its full stop ("Kick is having
+    /// trouble right now (server error 503)"), for a line that adds its own.
+    pub fn headline(&self) -> &str {
+        let first = self.message.split(". ").next().unwrap_or_default();
+        first.trim_end_matches('.')
+    }
+
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Internal, message)
     }

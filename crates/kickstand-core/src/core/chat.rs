@@ -231,7 +231,7 @@ impl Core {
                     ErrorCode::KickUnavailable => {
                         e.message = format!(
                             "Kick did not confirm the message ({}). It may have been posted: check the chat before sending it again.",
-                            e.message.trim_end_matches('.').split(". ").next().unwrap_or_default()
+                            e.headline()
                         );
                     }
                     ErrorCode::RateLimited => {

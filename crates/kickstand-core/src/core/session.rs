@@ -568,13 +568,7 @@ impl Core {
                     ErrorCode::RateLimited => "Kick is busy.".to_owned(),
                     // Kick answered with a 5xx: say so (its first sentence),
                     // not that it could not be reached.
-                    _ if e.message.contains("server error") => e
-                        .message
-                        .split_inclusive(". ")
-                        .next()
-                        .unwrap_or(&e.message)
-                        .trim_end()
-                        .to_owned(),
+                    _ if e.message.contains("server error") => format!("{}.", e.headline()),
                     _ => "Kick is unreachable.".to_owned(),
                 })
             }
