@@ -378,21 +378,9 @@ impl Session {
     /// An `unsubscribe` push sent to this socket ends that subscription, as
     /// at Centrifugo: subscribing again is a new subscription, which may fail.
     fn unsubscribed(&mut self, o: &Out) {
-        let Out::Raw {
-            to: Target::Centrifugo | Target::All,
-            text,
-        } = o
-        else {
-            return;
-        };
-        let Ok(v) = serde_json::from_str::<Value>(text) else {
-            return;
-        };
-        if v["push"]["unsubscribe"].is_object() {
-            if let Some(ch) = v["push"]["channel"].as_str() {
-                if self.subs.remove(ch).is_some() {
-                    self.fake.realtime.remove_subscriber(ch);
-                }
+        if let Out::Unsubscribe { channel, .. } = o {
+            if self.subs.remove(channel).is_some() {
+                self.fake.realtime.remove_subscriber(channel);
             }
         }
     }
@@ -421,7 +409,8 @@ async fn control(socket: &mut WebSocket, o: Out) -> Option<Close> {
         Out::Raw {
             to: Target::Centrifugo | Target::All,
             text,
-        } => socket
+        }
+        | Out::Unsubscribe { text, .. } => socket
             .send(Message::Text(text.as_ref().into()))
             .await
             .is_err()
@@ -530,7 +519,7 @@ async fn session(fake: AppState, mut socket: WebSocket) {
                         }
                         if let Some(o) = deferred.take() {
                             s.unsubscribed(&o);
-                    if let Some(c) = control(&mut socket, o).await { break c; }
+                            if let Some(c) = control(&mut socket, o).await { break c; }
                         }
                     }
                     other => {
@@ -665,8 +654,8 @@ async fn control_unsubscribe_push(
 ) -> Json<Value> {
     let text = json!({"push": {"channel": u.channel, "unsubscribe": {"code": u.code, "reason": u.reason}}})
         .to_string();
-    fake.realtime.send(Out::Raw {
-        to: Target::Centrifugo,
+    fake.realtime.send(Out::Unsubscribe {
+        channel: u.channel,
         text: text.into(),
     });
     Json(json!({"ok": true}))

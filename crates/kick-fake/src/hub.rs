@@ -109,9 +109,12 @@ pub enum Out {
     Drop(Target),
     /// Send a frame that is not valid JSON.
     Malformed(Target),
-    /// Send this text as one frame (Centrifugo pushes such as `disconnect`
-    /// or `unsubscribe`, or any hand-made frame).
+    /// Send this text as one frame (Centrifugo pushes such as `disconnect`,
+    /// or any hand-made frame).
     Raw { to: Target, text: Arc<str> },
+    /// Centrifugo's `unsubscribe` push (`text`): the server ends each
+    /// socket's subscription to `channel`, then says so.
+    Unsubscribe { channel: String, text: Arc<str> },
 }
 
 pub struct RealtimeHub {
