@@ -275,6 +275,18 @@ async fn logged_in_yesterday() -> (kick_fake::RunningFake, Arc<dyn SecretStore>,
     (kick, store, settings)
 }
 
+/// The restore finishes by itself: logged in as before, no problem left,
+/// and the channel answers.
+async fn back_by_itself(core: &Core) {
+    let st = wait_status(core, "logged in again", |s| {
+        s.phase == SessionPhase::LoggedIn
+    })
+    .await;
+    assert_eq!(st.user.unwrap().name, "DemoStreamer");
+    assert!(st.problem.is_none());
+    core.channel().await.unwrap();
+}
+
 #[tokio::test]
 async fn a_start_while_kick_is_away_restores_when_kick_returns() {
     // A streamer who logged in yesterday.
@@ -304,13 +316,7 @@ async fn a_start_while_kick_is_away_restores_when_kick_returns() {
 
     // Kick is back: the session returns by itself.
     proxy.set_up(true);
-    let st = wait_status(&core, "logged in again", |s| {
-        s.phase == SessionPhase::LoggedIn
-    })
-    .await;
-    assert_eq!(st.user.unwrap().name, "DemoStreamer");
-    assert!(st.problem.is_none());
-    core.channel().await.unwrap();
+    back_by_itself(&core).await;
 }
 
 #[tokio::test]
@@ -358,13 +364,7 @@ async fn a_start_while_kicks_login_server_fails_keeps_the_login_and_retries() {
 
     // Kick's login server is back: the session returns by itself.
     control(&kick, "/_fake/faults", serde_json::json!({})).await;
-    let st = wait_status(&core, "logged in again", |s| {
-        s.phase == SessionPhase::LoggedIn
-    })
-    .await;
-    assert_eq!(st.user.unwrap().name, "DemoStreamer");
-    assert!(st.problem.is_none());
-    core.channel().await.unwrap();
+    back_by_itself(&core).await;
 }
 
 #[tokio::test]
