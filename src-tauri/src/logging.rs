@@ -140,9 +140,47 @@ pub fn report_text(message: &str, place: &str, thread: &str, backtrace: &str) ->
 
 /// Blanks out anything shaped like a token, a key or a secret: a run of 28
 /// or more of `A-Z a-z 0-9 _ - + = ~` with letters and digits in it (Kick's
-/// tokens and stream keys, client secrets, JWT parts, base64). Paths and
+/// tokens and stream keys, client secrets, JWT parts, base64), and the
+/// ingest URL (an `rtmp://` or `rtmps://` address: its host names the
+/// channel's ingest, which the window masks as it masks the key). Paths and
 /// words stay readable ('/' and '.' end a run; ULIDs are 26 long).
 pub fn redact(text: &str) -> String {
+    blank_tokens(&blank_ingest_urls(text))
+}
+
+/// `rtmps://host:443/app/…` → `rtmps://[redacted]`, up to the next space,
+/// quote or bracket.
+fn blank_ingest_urls(text: &str) -> std::borrow::Cow<'_, str> {
+    let lower = text.to_ascii_lowercase();
+    if !lower.contains("rtmp") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while let Some(at) = lower[i..].find("rtmp").map(|a| a + i) {
+        let scheme = ["rtmps://", "rtmp://"]
+            .into_iter()
+            .find(|s| lower[at..].starts_with(s));
+        let Some(scheme) = scheme else {
+            out.push_str(&text[i..at + 4]);
+            i = at + 4;
+            continue;
+        };
+        let rest = at + scheme.len();
+        let end = text[rest..]
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ')' | ']' | '>' | ',')
+            })
+            .map_or(text.len(), |e| e + rest);
+        out.push_str(&text[i..rest]);
+        out.push_str("[redacted]");
+        i = end;
+    }
+    out.push_str(&text[i..]);
+    out.into()
+}
+
+fn blank_tokens(text: &str) -> String {
     let is_tok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+' | '=' | '~');
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
@@ -196,6 +234,31 @@ mod tests {
             redact("a perfectly_ordinary_long_identifier_name here"),
             "a perfectly_ordinary_long_identifier_name here"
         );
+    }
+
+    #[test]
+    fn redacts_ingest_urls() {
+        let text = "OBS refused the server rtmps://fa723fc1b171.global-contribute.live-video.net:443/app/, \
+                    (was RTMP://127.0.0.1:1935/live) and 'rtmp://ab12cd34ef56.example/app' stay hidden; \
+                    the word rtmp alone and https://kick.com/x stay";
+        let r = redact(text);
+        for s in [
+            "fa723fc1b171",
+            "global-contribute",
+            "127.0.0.1:1935",
+            "ab12cd34ef56",
+        ] {
+            assert!(!r.contains(s), "{r}");
+        }
+        assert!(
+            r.contains("server rtmps://[redacted], (was RTMP://[redacted]) and 'rtmp://[redacted]' stay hidden"),
+            "{r}"
+        );
+        assert!(
+            r.contains("the word rtmp alone and https://kick.com/x stay"),
+            "{r}"
+        );
+        assert_eq!(redact("no ingest here"), "no ingest here");
     }
 
     #[test]
