@@ -112,6 +112,9 @@ pub struct Feed {
     anonymous: VecDeque<(i64, u64)>,
     /// Named follows not yet matched against a goal rise (at_ms).
     named: VecDeque<i64>,
+    /// Look-alike KICK gifts in a row, per source and fingerprint: when the
+    /// last came, and how many came in this run (see `kicks_key`).
+    kicks_runs: HashMap<(u8, String), (i64, u64)>,
     cap: usize,
 }
 
@@ -135,6 +138,7 @@ impl Feed {
             goal: None,
             anonymous: VecDeque::new(),
             named: VecDeque::new(),
+            kicks_runs: HashMap::new(),
             cap: cap.max(1),
         }
     }
@@ -193,7 +197,6 @@ impl Feed {
     /// Takes an input in. Returns the item that is new or changed (None: a
     /// duplicate, or held back: a follower rise waits for names).
     pub fn ingest(&mut self, input: FeedInput, source: Source, now_ms: i64) -> Option<FeedItem> {
-        let _ = source;
         match input {
             FeedInput::FollowerGoal { current } => {
                 let prev = self.goal.replace(current);
@@ -281,11 +284,8 @@ impl Feed {
                 gift_name,
                 message,
             } => {
-                let keys = vec![format!(
-                    "kicks:{}:{amount}:{}",
-                    norm(&sender),
-                    norm(&message)
-                )];
+                let fingerprint = format!("kicks:{}:{amount}:{}", norm(&sender), norm(&message));
+                let keys = vec![self.kicks_key(source, fingerprint, now_ms)];
                 self.upsert(keys, now_ms, |id| FeedItem {
                     id,
                     kind: FeedKind::Kicks,
@@ -543,6 +543,32 @@ impl Feed {
         Some(item.clone())
     }
 
+    /// The key of a KICK gift: its fingerprint and its place in a run of
+    /// look-alikes from the same source. Fans send the same gift several
+    /// times in a row, and each source delivers each gift once (the socket
+    /// dedupes by transaction id, webhooks by message id), while only the
+    /// socket carries a transaction id: so the n-th look-alike from the
+    /// socket and the n-th from the webhook are one gift, and a second from
+    /// the same source is a second gift. A run ends when no look-alike came
+    /// for the key's window.
+    fn kicks_key(&mut self, source: Source, fingerprint: String, now_ms: i64) -> String {
+        let window = window_of(&fingerprint);
+        let run = self
+            .kicks_runs
+            .entry((source as u8, fingerprint.clone()))
+            .or_insert((now_ms, 0));
+        if now_ms - run.0 > window {
+            run.1 = 0;
+        }
+        *run = (now_ms, run.1 + 1);
+        let key = format!("{fingerprint}#{}", run.1);
+        // Runs long over are forgotten (the map stays small all evening).
+        if self.kicks_runs.len() > 256 {
+            self.kicks_runs.retain(|_, (at, _)| now_ms - *at <= window);
+        }
+        key
+    }
+
     fn find(&self, keys: &[String], now_ms: i64) -> Option<&FeedItem> {
         let id = keys.iter().find_map(|k| {
             let hit = self.keys.get(k)?;
@@ -700,6 +726,51 @@ mod tests {
         assert!(f.ingest(k("again!"), Socket, 3_000).is_some());
         // The same gift much later is a new one.
         assert!(f.ingest(k("lets go"), Socket, 5 * MIN).is_some());
+    }
+
+    /// A fan sending the same gift three times in a row is three gifts,
+    /// whichever source comes first, and each shows once.
+    #[test]
+    fn the_same_kicks_gift_in_a_row_counts_each_time() {
+        let k = || FeedInput::Kicks {
+            sender: "hypehank".into(),
+            amount: 100,
+            gift_name: "Hype".into(),
+            message: String::new(),
+        };
+        let shown = |f: &Feed| f.items().filter(|i| i.kind == FeedKind::Kicks).count();
+        // The socket first, each webhook a second later.
+        let mut f = Feed::default();
+        for t in [0, 40_000, 80_000, 110_000] {
+            assert!(f.ingest(k(), Socket, t).is_some(), "gift at {t}");
+            assert!(f.ingest(k(), Webhook, t + 1_000).is_none(), "its webhook");
+        }
+        assert_eq!(shown(&f), 4);
+        // All webhooks first (the socket was slow), then the socket's.
+        let mut f = Feed::default();
+        for t in [0, 5_000, 10_000] {
+            assert!(f.ingest(k(), Webhook, t).is_some());
+        }
+        for t in [12_000, 13_000, 14_000] {
+            assert!(f.ingest(k(), Socket, t).is_none());
+        }
+        assert_eq!(shown(&f), 3);
+        // Only webhooks (chat off): each one is a gift.
+        let mut f = Feed::default();
+        for t in [0, 1_000] {
+            assert!(f.ingest(k(), Webhook, t).is_some());
+        }
+        assert_eq!(shown(&f), 2);
+        // The socket missed the first of two (a reconnect): two, not three.
+        let mut f = Feed::default();
+        assert!(f.ingest(k(), Webhook, 0).is_some());
+        assert!(f.ingest(k(), Webhook, 20_000).is_some());
+        assert!(f.ingest(k(), Socket, 20_500).is_none());
+        assert_eq!(shown(&f), 2);
+        // Minutes apart, a new run: paired again from the first.
+        assert!(f.ingest(k(), Socket, 10 * MIN).is_some());
+        assert!(f.ingest(k(), Webhook, 10 * MIN + 500).is_none());
+        assert_eq!(shown(&f), 3);
     }
 
     #[test]
