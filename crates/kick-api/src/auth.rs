@@ -154,9 +154,17 @@ impl TokenManager {
             }
         };
         if self.kind == TokenKind::User {
-            // A refresh continues the grant: keep when it was authorized.
-            if let Some(granted) = self.snapshot().and_then(|t| t.granted_at) {
+            // A refresh continues the grant: keep when it was authorized,
+            // and its scopes when the answer names none (RFC 6749 §5.1: an
+            // omitted scope is the one granted).
+            let before = self.snapshot();
+            if let Some(granted) = before.as_ref().and_then(|t| t.granted_at) {
                 fresh.granted_at = Some(granted);
+            }
+            if fresh.scopes.is_empty() {
+                if let Some(before) = before {
+                    fresh.scopes = before.scopes;
+                }
             }
         }
         self.renewals.fetch_add(1, Ordering::Relaxed);

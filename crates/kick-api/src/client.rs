@@ -6,6 +6,7 @@
 use crate::auth::TokenManager;
 use crate::config::KickConfig;
 use crate::error::{Error, Result};
+use crate::token::TokenKind;
 use crate::transport::{
     build_http, decode, kick_message, network_error, parse_retry_after, ApiRequest, ApiResponse,
     AuthMode, RetryClass,
@@ -189,11 +190,32 @@ impl KickClient {
                     message: kick_message(&body),
                 });
             }
+            if status == StatusCode::FORBIDDEN {
+                return Err(Error::Forbidden {
+                    endpoint: req.endpoint,
+                    message: kick_message(&body),
+                    missing_scope: self.missing_scope(req),
+                });
+            }
             return Err(Error::Api {
                 endpoint: req.endpoint,
                 status: status.as_u16(),
                 message: kick_message(&body),
             });
+        }
+    }
+
+    /// The scope `req` needs that the login's grant does not hold. A grant
+    /// whose scopes are unknown (Kick sent none) counts as lacking it.
+    fn missing_scope(&self, req: &ApiRequest) -> Option<&'static str> {
+        let scope = req.scope?;
+        let granted = self.inner.tokens.as_ref().and_then(|t| t.snapshot());
+        match granted {
+            Some(t) if t.kind == TokenKind::User && !t.scopes.is_empty() => {
+                (!t.has_scope(scope)).then_some(scope)
+            }
+            Some(t) if t.kind == TokenKind::App => None,
+            _ => Some(scope),
         }
     }
 }

@@ -20,6 +20,19 @@ pub enum Error {
         message: String,
     },
 
+    /// 403: Kick did not allow the call. `missing_scope` is the scope the
+    /// endpoint needs when the login's grant lacks it (or its grant is not
+    /// known): then a new login that grants it helps. `None`: the login has
+    /// the scope, so Kick refused for another reason (API.md §4.2 "missing
+    /// scope / not allowed": a reward another app made, a channel the user
+    /// does not moderate), and logging in again would change nothing.
+    #[error("{endpoint}: Kick refused the call (403): {message}")]
+    Forbidden {
+        endpoint: &'static str,
+        message: String,
+        missing_scope: Option<&'static str>,
+    },
+
     /// 401 that survived one token refresh.
     #[error("{endpoint}: Kick refused the access token (401): {message}")]
     Unauthorized {
@@ -88,6 +101,7 @@ impl Error {
             | Error::RateLimited { status, .. }
             | Error::Server { status, .. } => Some(*status),
             Error::Unauthorized { .. } => Some(401),
+            Error::Forbidden { .. } => Some(403),
             Error::OAuth { status, .. } => *status,
             _ => None,
         }

@@ -191,9 +191,16 @@ async fn ban_timeout_unban() {
         Some(404)
     );
     let no = user_client(&fake, &[scopes::CHAT_WRITE]);
-    assert_eq!(
-        no.ban(ME, VIEWER, None).await.unwrap_err().status(),
-        Some(403)
+    let err = no.ban(ME, VIEWER, None).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Forbidden {
+                missing_scope: Some(scopes::MODERATION_BAN),
+                ..
+            }
+        ),
+        "{err:?}"
     );
 }
 
@@ -296,7 +303,61 @@ async fn rewards_crud_and_limits() {
         })
         .await
         .unwrap_err();
-    assert_eq!(err.status(), Some(403));
+    assert!(
+        matches!(
+            err,
+            Error::Forbidden {
+                missing_scope: Some(scopes::CHANNEL_REWARDS_WRITE),
+                ..
+            }
+        ),
+        "a login without the scope: {err:?}"
+    );
+}
+
+/// A 403 the login's scopes do not explain is Kick not allowing the action:
+/// the error names no missing scope (a new login would change nothing).
+#[tokio::test]
+async fn a_reward_another_app_made_is_not_ours_to_change() {
+    let fake = fake().await;
+    let c = user_client(&fake, &[scopes::CHANNEL_REWARDS_WRITE]);
+    let made_elsewhere = fake.add_reward_made_elsewhere("Made on kick.com", 300);
+    let theirs = c
+        .rewards()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id.0 == made_elsewhere)
+        .expect("listed");
+    let err = c
+        .update_reward(
+            &theirs.id,
+            &RewardFields {
+                cost: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::Forbidden {
+            missing_scope: None,
+            message,
+            ..
+        } => assert!(message.contains("Only the app that created"), "{message}"),
+        other => panic!("expected a 403 with the scope held, got {other:?}"),
+    }
+    let err = c.delete_reward(&theirs.id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Forbidden {
+                missing_scope: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

@@ -16,7 +16,10 @@ async fn users_without_scope_is_forbidden() {
     let fake = common::fake().await;
     let client = common::user_client(&fake, &[scopes::CHANNEL_READ]);
     match client.me().await {
-        Err(Error::Api { status: 403, .. }) => {}
-        other => panic!("expected 403, got {other:?}"),
+        Err(Error::Forbidden {
+            missing_scope: Some(scopes::USER_READ),
+            ..
+        }) => {}
+        other => panic!("expected 403 naming user:read, got {other:?}"),
     }
 }

@@ -99,6 +99,34 @@ impl RunningFake {
             .clone()
     }
 
+    /// Adds a reward to the streamer's channel as kick.com or another app
+    /// made it: it is listed, and only its maker may change it (Kick answers
+    /// 403 to this app). Returns its id.
+    pub fn add_reward_made_elsewhere(&self, title: &str, cost: u64) -> String {
+        let id = ulid::Ulid::new().to_string();
+        self.state
+            .world
+            .lock()
+            .unwrap()
+            .social
+            .rewards
+            .push(social::FakeReward {
+                id: id.clone(),
+                app_id: "another-app".into(),
+                broadcaster_user_id: STREAMER_ID,
+                title: title.into(),
+                description: String::new(),
+                cost,
+                background_color: "#00e701".into(),
+                is_enabled: true,
+                is_paused: false,
+                is_user_input_required: false,
+                should_redemptions_skip_request_queue: false,
+                deleted: false,
+            });
+        id
+    }
+
     /// Issues a user access token for the streamer with these scopes,
     /// without going through OAuth (for tests of other endpoints).
     pub fn mint_user_token(&self, scopes: &[&str]) -> String {

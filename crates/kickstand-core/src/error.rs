@@ -160,10 +160,20 @@ impl From<kick_api::Error> for AppError {
                 format!("Kick is having trouble right now (server error {status}). Nothing was lost; try again in a moment."),
             ),
             E::Network { kind, .. } => AppError::new(ErrorCode::KickUnavailable, network_words(kind)),
-            E::Api { status: 403, message, .. } => AppError::new(
+            E::Forbidden { missing_scope: Some(scope), .. } => AppError::new(
                 ErrorCode::MissingPermission,
-                format!("Kick refused: your login lacks a permission for this ({message}). Log out and in again to grant it."),
+                format!("Your Kick login lacks the \"{scope}\" permission this needs. Log out and log in again to grant it."),
             ),
+            // The login has the permission: Kick does not allow this action
+            // (a reward another app made, ...). A new login changes nothing.
+            E::Forbidden { message, .. } => AppError::new(
+                ErrorCode::KickError,
+                match sentence(&message) {
+                    Some(why) => format!("Kick did not allow this: {why}"),
+                    None => "Kick did not allow this, and gave no reason.".to_owned(),
+                },
+            ),
+
             E::Api { status: 404, .. } => AppError::new(ErrorCode::NotFound, "Kick could not find that."),
             E::Api { status, message, .. } => AppError::new(
                 ErrorCode::KickError,
@@ -200,6 +210,21 @@ fn network_words(kind: kick_api::NetworkKind) -> &'static str {
     }
 }
 
+/// Kick's message as a sentence ("Only the app that created this reward
+/// can change it."); `None` for an empty one.
+fn sentence(message: &str) -> Option<String> {
+    let m = message.trim();
+    if m.is_empty() {
+        return None;
+    }
+    let m = capitalise(m);
+    Some(if m.ends_with(['.', '!', '?']) {
+        m
+    } else {
+        m + "."
+    })
+}
+
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -228,6 +253,44 @@ mod tests {
         }
         .into();
         assert_eq!(serde_json::to_value(&e).unwrap()["code"], "rate_limited");
+    }
+
+    /// A 403 says "log in again" only when a new login can help: the login
+    /// lacks the scope the call needs. Otherwise it says what Kick said.
+    #[test]
+    fn a_403_sends_to_login_only_for_a_missing_scope() {
+        let missing: AppError = kick_api::Error::Forbidden {
+            endpoint: "POST /public/v1/moderation/bans",
+            message: "Missing required scope: moderation:ban".into(),
+            missing_scope: Some(kick_api::scopes::MODERATION_BAN),
+        }
+        .into();
+        assert_eq!(missing.code, ErrorCode::MissingPermission);
+        assert_eq!(
+            missing.message,
+            "Your Kick login lacks the \"moderation:ban\" permission this needs. Log out and log in again to grant it."
+        );
+        let refused: AppError = kick_api::Error::Forbidden {
+            endpoint: "POST /public/v1/moderation/bans",
+            message: "not a moderator of this channel".into(),
+            missing_scope: None,
+        }
+        .into();
+        assert_eq!(refused.code, ErrorCode::KickError);
+        assert_eq!(
+            refused.message,
+            "Kick did not allow this: Not a moderator of this channel."
+        );
+        let silent: AppError = kick_api::Error::Forbidden {
+            endpoint: "GET /x",
+            message: " ".into(),
+            missing_scope: None,
+        }
+        .into();
+        assert_eq!(
+            silent.message,
+            "Kick did not allow this, and gave no reason."
+        );
     }
 
     #[tokio::test]

@@ -191,10 +191,10 @@ pub async fn stream_key(client: &KickClient) -> Result<(Secret, Secret), kick_ap
     let c = client.own_channel_with_stream_key().await?;
     match c.stream_credentials() {
         Some((url, key)) => Ok((url.clone(), key.clone())),
-        None => Err(kick_api::Error::Api {
-            endpoint: "GET /public/v1/channels",
-            status: 403,
-            message: "Kick did not send the stream key (the login lacks streamkey:read)".into(),
+        None => Err(kick_api::Error::Forbidden {
+            endpoint: "GET /public/v1/channels (stream key)",
+            message: "Kick did not send the stream key".into(),
+            missing_scope: Some(kick_api::scopes::STREAMKEY_READ),
         }),
     }
 }

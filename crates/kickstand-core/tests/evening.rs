@@ -255,6 +255,34 @@ async fn rewards_round_trip_and_limits_are_refused_before_sending() {
     assert_eq!(list.len(), before + 1);
     core.reward_delete(r.id.clone()).await.unwrap();
     assert_eq!(core.rewards().await.unwrap().len(), before);
+
+    // A reward made on kick.com (or by another app) is not Kickstand's to
+    // change: Kick says so, and the streamer is not sent to log in again
+    // for a permission the login already has.
+    fake.add_reward_made_elsewhere("Made on kick.com", 300);
+    let theirs = core
+        .rewards()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.title == "Made on kick.com")
+        .expect("listed with the others");
+    let err = core
+        .reward_update(
+            theirs.id.clone(),
+            RewardEdit {
+                cost: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::KickError, "{err:?}");
+    assert_eq!(
+        err.message,
+        "Kick did not allow this: Only the app that created this reward can change it."
+    );
+    assert!(!err.message.contains("log in"), "{}", err.message);
 }
 
 #[tokio::test]
