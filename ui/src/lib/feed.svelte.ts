@@ -37,14 +37,20 @@ class FeedStore {
     let items = b.reset ? [] : this.items.slice();
     const at = new Map<string, number>();
     items.forEach((it, i) => at.set(it.id, i));
+    let unordered = false;
     for (const it of b.items) {
       const i = at.get(it.id);
       if (i !== undefined) items[i] = it;
       else {
         at.set(it.id, items.length);
+        unordered ||= items.length > 0 && items[items.length - 1].at_ms > it.at_ms;
         items.push(it);
       }
     }
+    // In time order, as the backend keeps them: a "+N followers" item comes
+    // after its grace, stamped when the followers came (a stable sort keeps
+    // items of one time in arrival order).
+    if (unordered) items.sort((a, b) => a.at_ms - b.at_ms);
     if (items.length > MAX_ITEMS) items = items.slice(items.length - MAX_ITEMS);
     this.items = items;
     this.unread = b.unread;

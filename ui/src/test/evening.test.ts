@@ -85,6 +85,17 @@ describe('activity feed', () => {
     stream.send({ items: [item('host-4', 'host', 'raider is hosting with 42 viewers')], unread: 3, reset: false });
     await waitFor(() => expect(screen.getAllByTestId('feed-item').length).toBe(4));
     expect(screen.getAllByTestId('feed-text')[0].textContent).toBe('raider is hosting with 42 viewers');
+    // "+1 follower" comes after its grace, stamped when the follower came:
+    // it goes below what came since, not on top.
+    stream.send({ items: [item('followers-5', 'followers', '+1 follower', { at_ms: Date.now() - 20_000 })], unread: 4, reset: false });
+    await waitFor(() => expect(screen.getAllByTestId('feed-item').length).toBe(5));
+    expect(screen.getAllByTestId('feed-text').map((e) => e.textContent)).toEqual([
+      'raider is hosting with 42 viewers',
+      'luna_moth followed',
+      'hypehank sent 500 KICKs (Rage Quit)',
+      'gg_gary subscribed',
+      '+1 follower',
+    ]);
     await fireEvent.click(screen.getByTestId('feed-mark-read'));
     await waitFor(() => expect(calls.map((c) => c.cmd)).toContain('feed_mark_read'));
     stream.send({ items: [], unread: 0, reset: false });

@@ -652,7 +652,14 @@ impl Feed {
                 }
             }
         }
-        self.items.push_back(item);
+        // In time order: a "+N followers" item is made after its grace,
+        // stamped when the followers came, so it goes before what came since.
+        let at = self
+            .items
+            .iter()
+            .rposition(|i| i.at_ms <= item.at_ms)
+            .map_or(0, |p| p + 1);
+        self.items.insert(at, item);
     }
 }
 
@@ -897,6 +904,12 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].text, "+1 follower");
         assert_eq!(out[0].kind, FeedKind::Followers);
+        // It sits where its time puts it: before the named follows that
+        // came after the rise, not on top as the newest.
+        assert_eq!(
+            f.items().map(|i| i.text.as_str()).collect::<Vec<_>>(),
+            ["+1 follower", "pixel_pete followed", "coffeecat followed"]
+        );
         // A rise fully explained by names shows nothing extra.
         f.ingest(goal(104), Socket, 40_000);
         f.ingest(
