@@ -155,7 +155,7 @@ describe('stream stats', () => {
     await emit('kickstand://stats', stats);
     await waitFor(() => expect(screen.getByTestId('stat-viewers').textContent).toBe('88'));
     expect(screen.getByTestId('stat-peak').textContent).toBe('120');
-    expect(screen.getByTestId('stat-kicks').textContent).toBe('1600');
+    expect(screen.getByTestId('stat-kicks').textContent).toBe('1,600');
     expect(screen.getByTestId('stats-live').textContent).toContain('LIVE 1:00:');
     const chart = screen.getByTestId('viewer-chart');
     expect(chart.classList.contains('hidden')).toBe(false);
