@@ -24,6 +24,12 @@ pub struct FaultSettings {
     pub next_429: u32,
     /// The next N API requests are answered 500 (counts down).
     pub next_500: u32,
+    /// This many API requests pass before `next_429` / `next_500` begin
+    /// (counts down): a failure in the middle of a run of calls.
+    pub pass_first: u32,
+    /// When set, `next_429`, `next_500` and `pass_first` count only requests
+    /// whose path starts with this (the app's background polls pass by).
+    pub only_path: Option<String>,
     /// `Retry-After` seconds to send with injected 429s (Kick sends none).
     pub retry_after_secs: Option<u64>,
     /// Added to every OAuth token request (a slow refresh, for races).
@@ -54,10 +60,16 @@ impl Faults {
         self.settings.lock().unwrap().clone()
     }
 
-    fn decide(&self) -> (Duration, Verdict) {
+    fn decide(&self, path: &str) -> (Duration, Verdict) {
         let mut s = self.settings.lock().unwrap();
         let latency = Duration::from_millis(s.latency_ms);
-        let verdict = if s.next_429 > 0 {
+        let counted = s.only_path.as_deref().is_none_or(|p| path.starts_with(p));
+        let verdict = if !counted {
+            Verdict::Pass
+        } else if s.pass_first > 0 && (s.next_429 > 0 || s.next_500 > 0) {
+            s.pass_first -= 1;
+            Verdict::Pass
+        } else if s.next_429 > 0 {
             s.next_429 -= 1;
             Verdict::TooMany(s.retry_after_secs)
         } else if s.next_500 > 0 {
@@ -80,7 +92,7 @@ impl Faults {
 /// Middleware for the API routes.
 pub async fn inject(State(fake): State<AppState>, req: Request, next: Next) -> Response {
     Metrics::bump(&fake.metrics.api_requests);
-    let (latency, verdict) = fake.faults.decide();
+    let (latency, verdict) = fake.faults.decide(req.uri().path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

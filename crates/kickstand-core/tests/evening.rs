@@ -103,6 +103,76 @@ impl FeedStream {
     }
 }
 
+/// Fifty-five redemptions go in three calls; the second fails at Kick (a
+/// 500): the first 25 are accepted, the second 25 failed with Kick's
+/// trouble, and the last 5, never sent, are said to be still pending: each
+/// id is counted once, none is lost.
+#[tokio::test]
+async fn a_failed_middle_batch_leaves_no_redemption_unaccounted() {
+    let port = free_port();
+    let fake = kick_fake(port).await;
+    let data = temp_dir("redeem-mid");
+    let core = session(&data, &fake, Arc::new(MemoryStore::default())).await;
+    let reward = fake.state.world.lock().unwrap().social.rewards[1].clone();
+    {
+        let mut w = fake.state.world.lock().unwrap();
+        for i in 0..55u64 {
+            w.social.redemptions.push(FakeRedemption {
+                id: ulid::Ulid::new().to_string(),
+                reward_id: reward.id.clone(),
+                broadcaster_user_id: STREAMER_ID,
+                redeemer_user_id: CHATTER_ID_BASE + (i % 12),
+                redeemer_username: kick_fake::social::chatter((i % 12) as usize).username,
+                user_input: format!("song {i}"),
+                status: "pending",
+                redeemed_at: chrono::Utc::now(),
+            });
+        }
+    }
+    let feed = FeedStream::default();
+    core.feed_open(feed.sub()).unwrap();
+    core.redemptions_refresh().await.unwrap();
+    let mut ids = core.redemptions_pending().await.unwrap();
+    ids.truncate(55);
+    assert_eq!(ids.len(), 55);
+    fake.state.faults.set(kick_fake::faults::FaultSettings {
+        // The second call fails however often it is tried (accepting is
+        // idempotent at Kick, so the client retries a 500).
+        pass_first: 1,
+        next_500: 50,
+        only_path: Some("/public/v1/channels/rewards/redemptions/accept".into()),
+        ..Default::default()
+    });
+    let result = core.redemptions_decide(ids.clone(), true).await.unwrap();
+    fake.state.faults.set(Default::default());
+    assert_eq!(result.applied, 25);
+    assert_eq!(result.failed.len(), 30, "{:?}", result.failed);
+    let not_sent = result
+        .failed
+        .iter()
+        .filter(|(_, why)| why.starts_with("Not sent"))
+        .count();
+    assert_eq!(not_sent, 5, "{:?}", result.failed);
+    let mut counted: Vec<_> = result.failed.iter().map(|(id, _)| id.clone()).collect();
+    counted.sort();
+    counted.dedup();
+    assert_eq!(counted.len(), 30, "each id once");
+    // At Kick: 25 accepted, the other 30 still pending.
+    let w = fake.state.world.lock().unwrap();
+    let status = |id: &kick_api::RedemptionId| {
+        w.social
+            .redemptions
+            .iter()
+            .find(|r| r.id == id.as_str())
+            .unwrap()
+            .status
+    };
+    assert_eq!(ids.iter().filter(|id| status(id) == "accepted").count(), 25);
+    for (id, _) in &result.failed {
+        assert_eq!(status(id), "pending");
+    }
+}
+
 #[tokio::test]
 async fn thirty_redemptions_in_two_calls_with_one_refused() {
     let port = free_port();

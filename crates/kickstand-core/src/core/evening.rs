@@ -284,7 +284,8 @@ impl Core {
             applied: 0,
             failed: vec![],
         };
-        for chunk in unique.chunks(MAX_REDEMPTION_IDS) {
+        let chunks: Vec<&[RedemptionId]> = unique.chunks(MAX_REDEMPTION_IDS).collect();
+        for (n, chunk) in chunks.iter().copied().enumerate() {
             let r = if accept {
                 client.accept_redemptions(chunk).await
             } else {
@@ -295,10 +296,19 @@ impl Core {
                 Ok(f) => f,
                 Err(e) => {
                     // This batch did not reach Kick: every id in it failed
-                    // with that reason; later batches are not sent.
+                    // with that reason. Later batches are not sent, and say
+                    // so: each id is in `applied` or `failed`, none lost.
                     for id in chunk {
                         feed.redemption(id.clone(), None, Some(e.message.clone()));
                         result.failed.push((id.clone(), e.message.clone()));
+                    }
+                    let not_sent = format!(
+                        "Not sent: Kick did not take the batch before it ({}). Still pending; try again.",
+                        e.headline()
+                    );
+                    for id in chunks[n + 1..].iter().copied().flatten() {
+                        feed.redemption(id.clone(), None, Some(not_sent.clone()));
+                        result.failed.push((id.clone(), not_sent.clone()));
                     }
                     if result.applied == 0 {
                         return Err(e);
