@@ -128,7 +128,7 @@ describe('activity feed', () => {
       expect(calls.filter((c) => c.cmd === 'redemptions_decide')[1]?.args).toEqual({ ids: ['01R2', '01R1'], accept: false }),
     );
     const result = await screen.findByTestId('feed-result');
-    await waitFor(() => expect(result.textContent).toContain('Kick refused 1: Already accepted or rejected (NOT_PENDING)'));
+    await waitFor(() => expect(result.textContent).toContain('not done 1: Already accepted or rejected (NOT_PENDING)'));
     // Rust owns the state: the stream brings the decided items back.
     stream.send({
       items: [{ ...redemption(3), redemption: { ...redemption(3).redemption!, status: 'accepted' } }],
@@ -136,6 +136,26 @@ describe('activity feed', () => {
       reset: false,
     });
     await waitFor(() => expect(screen.getByTestId('feed-redemption-status').textContent).toBe('Accepted'));
+  });
+
+  it('says each reason once when a batch fails together', async () => {
+    backend([redemption(1), redemption(2), redemption(3)], {
+      redemptions_decide: (a) => {
+        const ids = a.ids as string[];
+        return {
+          applied: 1,
+          failed: [[ids[1], 'Kick is having trouble right now (server error 500).'], [ids[2], 'Kick is having trouble right now (server error 500).']],
+        };
+      },
+    });
+    render(ActivityFeed);
+    await waitFor(() => expect(screen.getAllByTestId('feed-select').length).toBe(3));
+    for (const box of screen.getAllByTestId('feed-select')) await fireEvent.click(box);
+    await fireEvent.click(screen.getByTestId('feed-reject-selected'));
+    const result = await screen.findByTestId('feed-result');
+    await waitFor(() =>
+      expect(result.textContent).toBe('Rejected 1; not done 2: 2 × Kick is having trouble right now (server error 500).'),
+    );
   });
 });
 
