@@ -23,9 +23,10 @@ pub enum Error {
     /// 403: Kick did not allow the call. `missing_scope` is the scope the
     /// endpoint needs when the login's grant lacks it (or its grant is not
     /// known): then a new login that grants it helps. `None`: the login has
-    /// the scope, so Kick refused for another reason (API.md §4.2 "missing
-    /// scope / not allowed": a reward another app made, a channel the user
-    /// does not moderate), and logging in again would change nothing.
+    /// the scope (or the call needs none, or it was made with an app token),
+    /// so Kick refused for another reason (API.md §4.2 "missing scope / not
+    /// allowed": a reward another app made, a channel the user does not
+    /// moderate), and logging in again would change nothing.
     #[error("{endpoint}: Kick refused the call (403): {message}")]
     Forbidden {
         endpoint: &'static str,

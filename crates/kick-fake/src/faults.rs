@@ -27,8 +27,9 @@ pub struct FaultSettings {
     /// This many API requests pass before `next_429` / `next_500` begin
     /// (counts down): a failure in the middle of a run of calls.
     pub pass_first: u32,
-    /// When set, `next_429`, `next_500` and `pass_first` count only requests
-    /// whose path starts with this (the app's background polls pass by).
+    /// When set, only requests whose path starts with this get any fault
+    /// but latency (counters and rates alike): the app's background polls
+    /// pass by.
     pub only_path: Option<String>,
     /// `Retry-After` seconds to send with injected 429s (Kick sends none).
     pub retry_after_secs: Option<u64>,

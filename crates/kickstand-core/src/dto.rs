@@ -422,11 +422,13 @@ pub struct StreamSummary {
     pub kicks: u64,
 }
 
-/// Accept or reject several redemptions; what Kick refused, per id.
+/// Accept or reject several redemptions: how many were applied, and each
+/// id that was not, with why (Kick's reason, Kick's trouble, or "Not sent"
+/// for a batch after one that failed).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Type)]
 pub struct RedemptionResult {
     pub applied: u32,
-    /// (redemption id, Kick's reason).
+    /// (redemption id, why it was not applied).
     pub failed: Vec<(kick_api::RedemptionId, String)>,
 }
 

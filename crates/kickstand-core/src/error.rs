@@ -164,8 +164,9 @@ impl From<kick_api::Error> for AppError {
                 ErrorCode::MissingPermission,
                 format!("Your Kick login lacks the \"{scope}\" permission this needs. Log out and log in again to grant it."),
             ),
-            // The login has the permission: Kick does not allow this action
-            // (a reward another app made, ...). A new login changes nothing.
+            // No scope is missing (the login has it, or the call needs none):
+            // Kick does not allow this action (a reward another app made,
+            // ...). A new login changes nothing.
             E::Forbidden { message, .. } => AppError::new(
                 ErrorCode::KickError,
                 match sentence(&message) {
@@ -214,7 +215,8 @@ fn network_words(kind: kick_api::NetworkKind) -> &'static str {
 /// can change it."); `None` for an empty one.
 fn sentence(message: &str) -> Option<String> {
     let m = message.trim();
-    if m.is_empty() {
+    // kick_api's words for an empty body.
+    if m.is_empty() || m.eq_ignore_ascii_case("no details given") {
         return None;
     }
     let m = capitalise(m);
@@ -291,6 +293,13 @@ mod tests {
             silent.message,
             "Kick did not allow this, and gave no reason."
         );
+        let empty_body: AppError = kick_api::Error::Forbidden {
+            endpoint: "GET /x",
+            message: "no details given".into(),
+            missing_scope: None,
+        }
+        .into();
+        assert_eq!(empty_body.message, silent.message);
     }
 
     #[tokio::test]

@@ -191,11 +191,18 @@ pub async fn stream_key(client: &KickClient) -> Result<(Secret, Secret), kick_ap
     let c = client.own_channel_with_stream_key().await?;
     match c.stream_credentials() {
         Some((url, key)) => Ok((url.clone(), key.clone())),
-        None => Err(kick_api::Error::Forbidden {
-            endpoint: "GET /public/v1/channels (stream key)",
-            message: "Kick did not send the stream key".into(),
-            missing_scope: Some(kick_api::scopes::STREAMKEY_READ),
-        }),
+        None => {
+            // Only a login without the permission is sent to log in again.
+            let held = client
+                .tokens()
+                .and_then(|t| t.snapshot())
+                .is_some_and(|t| t.has_scope(kick_api::scopes::STREAMKEY_READ));
+            Err(kick_api::Error::Forbidden {
+                endpoint: "GET /public/v1/channels (stream key)",
+                message: "Kick did not send the stream key".into(),
+                missing_scope: (!held).then_some(kick_api::scopes::STREAMKEY_READ),
+            })
+        }
     }
 }
 

@@ -486,10 +486,14 @@ export type RedemptionRef = {
 	error: string | null,
 };
 
-/**  Accept or reject several redemptions; what Kick refused, per id. */
+/**
+ *  Accept or reject several redemptions: how many were applied, and each
+ *  id that was not, with why (Kick's reason, Kick's trouble, or "Not sent"
+ *  for a batch after one that failed).
+ */
 export type RedemptionResult = {
 	applied: number,
-	/**  (redemption id, Kick's reason). */
+	/**  (redemption id, why it was not applied). */
 	failed: ([RedemptionId, string])[],
 };
 

@@ -128,7 +128,7 @@ describe('activity feed', () => {
       expect(calls.filter((c) => c.cmd === 'redemptions_decide')[1]?.args).toEqual({ ids: ['01R2', '01R1'], accept: false }),
     );
     const result = await screen.findByTestId('feed-result');
-    await waitFor(() => expect(result.textContent).toContain('not done 1: Already accepted or rejected (NOT_PENDING)'));
+    await waitFor(() => expect(result.textContent).toContain('not done 1: Already accepted or rejected (NOT_PENDING).'));
     // Rust owns the state: the stream brings the decided items back.
     stream.send({
       items: [{ ...redemption(3), redemption: { ...redemption(3).redemption!, status: 'accepted' } }],
@@ -143,8 +143,12 @@ describe('activity feed', () => {
       redemptions_decide: (a) => {
         const ids = a.ids as string[];
         return {
-          applied: 1,
-          failed: [[ids[1], 'Kick is having trouble right now (server error 500).'], [ids[2], 'Kick is having trouble right now (server error 500).']],
+          applied: 0,
+          failed: [
+            [ids[0], 'Already accepted or rejected (NOT_PENDING)'],
+            [ids[1], 'Kick is having trouble right now (server error 500).'],
+            [ids[2], 'Kick is having trouble right now (server error 500).'],
+          ],
         };
       },
     });
@@ -154,7 +158,9 @@ describe('activity feed', () => {
     await fireEvent.click(screen.getByTestId('feed-reject-selected'));
     const result = await screen.findByTestId('feed-result');
     await waitFor(() =>
-      expect(result.textContent).toBe('Rejected 1; not done 2: 2 × Kick is having trouble right now (server error 500).'),
+      expect(result.textContent).toBe(
+        'Rejected 0; not done 3: Already accepted or rejected (NOT_PENDING). 2 × Kick is having trouble right now (server error 500).',
+      ),
     );
   });
 });

@@ -258,7 +258,9 @@ impl Core {
     }
 
     /// Accepts or rejects redemptions, in Kick's batches of 25. Kick answers
-    /// with the ones it refused (and why); the rest are applied.
+    /// with the ones it refused (and why); the rest are applied. A batch Kick
+    /// did not take fails whole, and the batches after it are not sent (each
+    /// of their ids is reported as not sent).
     pub async fn redemptions_decide(
         &self,
         ids: Vec<RedemptionId>,
