@@ -138,11 +138,19 @@ test('demo: opens logged in, edit the title, go live, reveal the key, log out an
   const shownKey = async () => /^sk_/.test(await keyText());
   await (await $t('reveal-key')).click();
   // A click WebKitWebDriver dispatched while the page below the fold was
-  // still moving can miss the button: nothing happens, no error, the button
-  // stays. Only then is it clicked once more (and said); an error or no key
-  // after that fails the test.
-  const missed = await browser.waitUntil(shownKey, { timeout: 3000 }).then(() => false, async () =>
-    !(await (await $t('key-message')).isExisting()) && (await (await $t('reveal-key')).isExisting()));
+  // still moving can miss the button: nothing happens. Only a click that
+  // left no trace (no key, no message, the button enabled: no reveal in
+  // flight) is clicked once more, and said; a message fails at once, and no
+  // key after the second click fails the test.
+  const trace = () => browser.execute(() => ({
+    message: document.querySelector('[data-testid="key-message"]')?.textContent ?? null,
+    idle: !!document.querySelector('[data-testid="reveal-key"]:not([disabled])'),
+  }));
+  const missed = await browser.waitUntil(shownKey, { timeout: 3000 }).then(() => false, async () => {
+    const t = await trace();
+    if (t.message) throw new Error(`Reveal said: ${t.message}`);
+    return t.idle && !(await shownKey());
+  });
   if (missed) {
     console.error(`# the first Reveal click changed nothing (${await whatTheWindowShows('stream-key')}); clicking again`);
     await (await $t('reveal-key')).click();
