@@ -550,7 +550,9 @@ impl Feed {
     /// socket carries a transaction id: so the n-th look-alike from the
     /// socket and the n-th from the webhook are one gift, and a second from
     /// the same source is a second gift. A run ends when no look-alike came
-    /// for the key's window.
+    /// for the key's window. Runs are not stored: in the first two minutes
+    /// after a restart, a look-alike pairs with the one before the restart
+    /// (shown once, as before this rule).
     fn kicks_key(&mut self, source: Source, fingerprint: String, now_ms: i64) -> String {
         let window = window_of(&fingerprint);
         let run = self
