@@ -5,6 +5,8 @@ import { clearMocks, mockIPC, mockWindows } from '@tauri-apps/api/mocks';
 import { afterEach, describe, expect, it } from 'vitest';
 import About from '../lib/components/About.svelte';
 import licences from '../lib/licenses.json';
+import { store } from '../lib/state.svelte';
+import type { AppStatus } from '../lib/bindings';
 
 afterEach(() => {
   cleanup();
@@ -34,6 +36,27 @@ describe('About', () => {
     await fireEvent.click(screen.getByTestId('open-logs'));
     await waitFor(() => expect(calls).toContain('open_logs_folder'));
     expect((await screen.findByRole('alert')).textContent).toContain('no file manager');
+    // Logged in to Kick: the hosts are Kick's, nothing says demo.
+    expect(screen.queryByTestId('about-demo')).toBeNull();
+  });
+
+  it('says the demo talks to its built-in fake Kick, not kick.com', async () => {
+    mockWindows('main');
+    mockIPC((cmd) =>
+      cmd === 'about'
+        ? {
+            version: '0.1.0', tauri: '2.9.0', webview: '2.48.0', log_dir: null, data_dir: null,
+            endpoints: { oauth: 'http://127.0.0.1:4242', api: 'http://127.0.0.1:4242', web: 'http://127.0.0.1:4242', site: 'http://127.0.0.1:4242' },
+          }
+        : null,
+    );
+    store.status = { mode: 'demo' } as AppStatus;
+    try {
+      render(About);
+      expect((await screen.findByTestId('about-demo')).textContent).toContain('nothing goes to kick.com');
+    } finally {
+      store.status = null;
+    }
   });
 
   it('lists every bundled package with its licence, filterable, with the texts', async () => {
