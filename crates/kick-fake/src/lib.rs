@@ -103,27 +103,9 @@ impl RunningFake {
     /// made it: it is listed, and only its maker may change it (Kick answers
     /// 403 to this app). Returns its id.
     pub fn add_reward_made_elsewhere(&self, title: &str, cost: u64) -> String {
-        let id = ulid::Ulid::new().to_string();
-        self.state
-            .world
-            .lock()
-            .unwrap()
-            .social
-            .rewards
-            .push(social::FakeReward {
-                id: id.clone(),
-                app_id: "another-app".into(),
-                broadcaster_user_id: STREAMER_ID,
-                title: title.into(),
-                description: String::new(),
-                cost,
-                background_color: "#00e701".into(),
-                is_enabled: true,
-                is_paused: false,
-                is_user_input_required: false,
-                should_redemptions_skip_request_queue: false,
-                deleted: false,
-            });
+        let reward = social::FakeReward::new("another-app", STREAMER_ID, title, cost);
+        let id = reward.id.clone();
+        self.state.world.lock().unwrap().social.rewards.push(reward);
         id
     }
 

@@ -319,6 +319,27 @@ pub struct FakeReward {
     pub deleted: bool,
 }
 
+impl FakeReward {
+    /// A new enabled reward with Kick's defaults (green, no description, no
+    /// viewer input), made by `app_id` on `broadcaster_user_id`'s channel.
+    pub fn new(app_id: &str, broadcaster_user_id: u64, title: &str, cost: u64) -> Self {
+        FakeReward {
+            id: ulid::Ulid::new().to_string(),
+            app_id: app_id.to_owned(),
+            broadcaster_user_id,
+            title: title.to_owned(),
+            description: String::new(),
+            cost,
+            background_color: "#00e701".into(),
+            is_enabled: true,
+            is_paused: false,
+            is_user_input_required: false,
+            should_redemptions_skip_request_queue: false,
+            deleted: false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct FakeRedemption {
     pub id: String,
@@ -396,21 +417,12 @@ pub fn seed(world: &mut crate::world::World, app_id_for_seed: &str) {
         .into_iter()
         .enumerate()
     {
-        let id = ulid::Ulid::new().to_string();
-        world.social.rewards.push(FakeReward {
-            id: id.clone(),
-            app_id: app_id_for_seed.to_owned(),
-            broadcaster_user_id: b,
-            title: title.into(),
-            description: String::new(),
-            cost,
-            background_color: "#00e701".into(),
-            is_enabled: true,
-            is_paused: false,
+        let reward = FakeReward {
             is_user_input_required: input,
-            should_redemptions_skip_request_queue: false,
-            deleted: false,
-        });
+            ..FakeReward::new(app_id_for_seed, b, title, cost)
+        };
+        let id = reward.id.clone();
+        world.social.rewards.push(reward);
         for k in 0..3 {
             world.social.redemptions.push(FakeRedemption {
                 id: ulid::Ulid::new().to_string(),

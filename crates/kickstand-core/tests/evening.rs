@@ -103,6 +103,25 @@ impl FeedStream {
     }
 }
 
+/// `n` more pending "Song request" redemptions at Kick, from the seeded
+/// chatters.
+fn pending_song_requests(fake: &RunningFake, n: u64) {
+    let mut w = fake.state.world.lock().unwrap();
+    let reward = w.social.rewards[1].id.clone();
+    for i in 0..n {
+        w.social.redemptions.push(FakeRedemption {
+            id: ulid::Ulid::new().to_string(),
+            reward_id: reward.clone(),
+            broadcaster_user_id: STREAMER_ID,
+            redeemer_user_id: CHATTER_ID_BASE + (i % 12),
+            redeemer_username: kick_fake::social::chatter((i % 12) as usize).username,
+            user_input: format!("song {i}"),
+            status: "pending",
+            redeemed_at: chrono::Utc::now(),
+        });
+    }
+}
+
 /// Fifty-five redemptions go in three calls; the second fails at Kick (a
 /// 500): the first 25 are accepted, the second 25 failed with Kick's
 /// trouble, and the last 5, never sent, are said to be still pending: each
@@ -113,22 +132,7 @@ async fn a_failed_middle_batch_leaves_no_redemption_unaccounted() {
     let fake = kick_fake(port).await;
     let data = temp_dir("redeem-mid");
     let core = session(&data, &fake, Arc::new(MemoryStore::default())).await;
-    let reward = fake.state.world.lock().unwrap().social.rewards[1].clone();
-    {
-        let mut w = fake.state.world.lock().unwrap();
-        for i in 0..55u64 {
-            w.social.redemptions.push(FakeRedemption {
-                id: ulid::Ulid::new().to_string(),
-                reward_id: reward.id.clone(),
-                broadcaster_user_id: STREAMER_ID,
-                redeemer_user_id: CHATTER_ID_BASE + (i % 12),
-                redeemer_username: kick_fake::social::chatter((i % 12) as usize).username,
-                user_input: format!("song {i}"),
-                status: "pending",
-                redeemed_at: chrono::Utc::now(),
-            });
-        }
-    }
+    pending_song_requests(&fake, 55);
     let feed = FeedStream::default();
     core.feed_open(feed.sub()).unwrap();
     core.redemptions_refresh().await.unwrap();
@@ -180,22 +184,7 @@ async fn thirty_redemptions_in_two_calls_with_one_refused() {
     let data = temp_dir("redeem");
     let core = session(&data, &fake, Arc::new(MemoryStore::default())).await;
     // 30 more pending redemptions at Kick (6 are seeded).
-    let reward = fake.state.world.lock().unwrap().social.rewards[1].clone();
-    {
-        let mut w = fake.state.world.lock().unwrap();
-        for i in 0..30u64 {
-            w.social.redemptions.push(FakeRedemption {
-                id: ulid::Ulid::new().to_string(),
-                reward_id: reward.id.clone(),
-                broadcaster_user_id: STREAMER_ID,
-                redeemer_user_id: CHATTER_ID_BASE + (i % 12),
-                redeemer_username: kick_fake::social::chatter((i % 12) as usize).username,
-                user_input: format!("song {i}"),
-                status: "pending",
-                redeemed_at: chrono::Utc::now(),
-            });
-        }
-    }
+    pending_song_requests(&fake, 30);
     let feed = FeedStream::default();
     core.feed_open(feed.sub()).unwrap();
     assert!(core.redemptions_refresh().await.unwrap() >= 36);

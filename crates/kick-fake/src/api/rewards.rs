@@ -115,20 +115,7 @@ async fn create(State(fake): State<AppState>, caller: Caller, body: Bytes) -> Ap
     if !obj.contains_key("title") || !obj.contains_key("cost") {
         return Err(ApiError::bad_request());
     }
-    let mut r = FakeReward {
-        id: ulid::Ulid::new().to_string(),
-        app_id: fake.app.app_id.clone(),
-        broadcaster_user_id: me,
-        title: String::new(),
-        description: String::new(),
-        cost: 1,
-        background_color: "#00e701".into(),
-        is_enabled: true,
-        is_paused: false,
-        is_user_input_required: false,
-        should_redemptions_skip_request_queue: false,
-        deleted: false,
-    };
+    let mut r = FakeReward::new(&fake.app.app_id, me, "", 1);
     apply(&mut r, obj, true)?;
     let mut w = fake.world.lock().unwrap();
     let count = w
