@@ -182,6 +182,9 @@ fn network_kind(timed_out: bool, e: &(dyn std::error::Error + 'static)) -> Netwo
     kind
 }
 
+/// What [`kick_message`] says for an answer with an empty body.
+pub const NO_DETAILS: &str = "no details given";
+
 /// Extracts a human message from a Kick error body: `message`, then
 /// `error` + `error_description`, then the start of the raw text.
 // `pub` (hidden) only so the fuzz targets in `fuzz/` can reach it.
@@ -214,7 +217,7 @@ pub fn kick_message(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     let text = text.trim();
     if text.is_empty() {
-        return "no details given".to_owned();
+        return NO_DETAILS.to_owned();
     }
     // A gateway's or Cloudflare's page in front of Kick: its title (or its
     // text) in words, never its markup.

@@ -174,7 +174,6 @@ impl From<kick_api::Error> for AppError {
                     None => "Kick did not allow this, and gave no reason.".to_owned(),
                 },
             ),
-
             E::Api { status: 404, .. } => AppError::new(ErrorCode::NotFound, "Kick could not find that."),
             E::Api { status, message, .. } => AppError::new(
                 ErrorCode::KickError,
@@ -215,8 +214,7 @@ fn network_words(kind: kick_api::NetworkKind) -> &'static str {
 /// can change it."); `None` for an empty one.
 fn sentence(message: &str) -> Option<String> {
     let m = message.trim();
-    // kick_api's words for an empty body.
-    if m.is_empty() || m.eq_ignore_ascii_case("no details given") {
+    if m.is_empty() || m == kick_api::transport::NO_DETAILS {
         return None;
     }
     let m = capitalise(m);
@@ -295,7 +293,7 @@ mod tests {
         );
         let empty_body: AppError = kick_api::Error::Forbidden {
             endpoint: "GET /x",
-            message: "no details given".into(),
+            message: kick_api::transport::NO_DETAILS.into(),
             missing_scope: None,
         }
         .into();
